@@ -26,7 +26,8 @@ struct Guid {
 
     // Canonical text "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case, no braces.
     [[nodiscard]] std::string to_string() const;
-    // Accepts the canonical form, with or without braces, either case.
+    // Accepts the canonical form, with or without braces (both or neither), any mix of case.
+    // Anything else (missing hyphens, other lengths, whitespace, non-hex) gives nullopt.
     [[nodiscard]] static std::optional<Guid> parse(std::string_view text) noexcept;
 
     // 16-byte wire forms. "big endian" (RFC 4122 order: every field most significant byte first)
@@ -61,15 +62,20 @@ struct FileTime {
         return FileTime{(std::uint64_t{high} << 32) | low};
     }
 
-    // Conversions with std::chrono::system_clock. Times before 1970 or too far in the future for
-    // system_clock's range are clamped (from_time_point) or reported as nullopt (to_time_point).
+    // Conversions with std::chrono::system_clock. from_time_point rounds down to a whole tick and
+    // clamps times before 1601 to 0. to_time_point gives nullopt for kNone and for any value
+    // whose distance from the Unix epoch does not fit TimePoint (int64 ticks; only values after
+    // year 31197 are affected). TimePoint converts to system_clock::time_point when it fits.
     using Duration = std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>;
     using TimePoint = std::chrono::time_point<std::chrono::system_clock, Duration>;
-    [[nodiscard]] static FileTime from_time_point(std::chrono::system_clock::time_point tp) noexcept;
+    [[nodiscard]] static FileTime from_time_point(
+        std::chrono::system_clock::time_point tp) noexcept;
     [[nodiscard]] std::optional<TimePoint> to_time_point() const noexcept;
     [[nodiscard]] static FileTime now() noexcept;
 
-    // ISO 8601 UTC with 100-ns precision, e.g. "2009-12-09T14:03:13.6250000Z"; "none" for kNone.
+    // ISO 8601 UTC with 100-ns precision, e.g. "2009-12-09T14:03:13.3750000Z" (ticks
+    // 0x01ca78d858ee1ef0); "none" for kNone. Defined for every 64-bit value: years past 9999 are
+    // printed as-is with five digits (the largest, kNone - 1, is in year 60056); nothing clamps.
     [[nodiscard]] std::string to_string() const;
 };
 
@@ -88,10 +94,11 @@ struct CorrelationId {
     // Wire form: the 16 GUID bytes (big-endian fields, see Guid::to_bytes_be) followed by the
     // FILETIME as a 64-bit big-endian count. See docs/soh-wire.md for why.
     [[nodiscard]] std::array<std::uint8_t, kWireSize> to_bytes() const noexcept;
-    [[nodiscard]] static CorrelationId from_bytes(std::span<const std::uint8_t, kWireSize> b) noexcept;
+    [[nodiscard]] static CorrelationId from_bytes(
+        std::span<const std::uint8_t, kWireSize> b) noexcept;
 
     // The StringCorrelationId form used in logs: "{guid}@{ISO time}", e.g.
-    // "54468936-cb49-4374-b127-a6a3cc3bb11c@2009-12-09T14:03:13.6250000Z".
+    // "54468936-cb49-4374-b127-a6a3cc3bb11c@2009-12-09T14:03:13.3750000Z" (no braces).
     [[nodiscard]] std::string to_string() const;
 };
 
