@@ -15,9 +15,12 @@ namespace {
     std::abort();
 }
 int nibble(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 }  // namespace
@@ -33,15 +36,18 @@ ByteVec from_hex(std::string_view text) {
             line_start = true;
             continue;
         }
-        if (comment) continue;
-        if (c == ' ' || c == '\t' || c == '\r' || c == ':') continue;
+        if (comment)
+            continue;
+        if (c == ' ' || c == '\t' || c == '\r' || c == ':')
+            continue;
         if (c == '#' && line_start) {
             comment = true;
             continue;
         }
         line_start = false;
         int v = nibble(c);
-        if (v < 0) die("bad hex character '" + std::string(1, c) + "'");
+        if (v < 0)
+            die("bad hex character '" + std::string(1, c) + "'");
         if (high < 0) {
             high = v;
         } else {
@@ -49,7 +55,8 @@ ByteVec from_hex(std::string_view text) {
             high = -1;
         }
     }
-    if (high >= 0) die("odd number of hex digits");
+    if (high >= 0)
+        die("odd number of hex digits");
     return out;
 }
 
@@ -67,7 +74,8 @@ std::string to_hex(const std::vector<std::uint8_t>& bytes) {
 ByteVec load_vector(std::string_view name) {
     std::filesystem::path p = std::filesystem::path(OPENNAP_VECTORS_DIR) / std::string(name);
     std::ifstream in(p);
-    if (!in) die("cannot open vector " + p.string());
+    if (!in)
+        die("cannot open vector " + p.string());
     std::stringstream ss;
     ss << in.rdbuf();
     return from_hex(ss.str());
@@ -76,7 +84,8 @@ ByteVec load_vector(std::string_view name) {
 std::vector<std::string> vector_names() {
     std::vector<std::string> names;
     for (const auto& e : std::filesystem::directory_iterator(OPENNAP_VECTORS_DIR)) {
-        if (e.path().extension() == ".hex") names.push_back(e.path().filename().string());
+        if (e.path().extension() == ".hex")
+            names.push_back(e.path().filename().string());
     }
     std::sort(names.begin(), names.end());
     return names;

@@ -33,30 +33,30 @@ enum class Errc : std::uint8_t {
 
 // The field or structure an error is about.
 enum class Field : std::uint8_t {
-    Message,           // the input as a whole
-    OuterHeader,       // SoH outer TLV (type 7 / length / vendor 311)
-    InnerHeader,       // SoH inner type / inner length
-    ModeSubHeader,     // the 34-byte SoH mode sub-header
-    Tlv,               // a TLV header or value in the body (see entry / tlv_type)
-    SystemSoh,         // the SSoH / SSoHR group
-    MsAttribute,       // an MS type-value attribute inside the SSoH (tlv_type = MS type)
-    ReportEntry,       // an SoHReportEntry group
-    AttributeValue,    // the value of a TLV read through a typed accessor
-    WshaEntry,         // the Windows Security Health Agent entry (MS-WSH)
-    PeapTlv,           // PEAP TLV framing
-    EapHeader,         // EAP packet header / expanded-type header
-    RadiusAttribute,   // RADIUS attribute / Vendor-Specific framing
-    DhcpOption,        // DHCP option 43 / NAP sub-option framing
+    Message,          // the input as a whole
+    OuterHeader,      // SoH outer TLV (type 7 / length / vendor 311)
+    InnerHeader,      // SoH inner type / inner length
+    ModeSubHeader,    // the 34-byte SoH mode sub-header
+    Tlv,              // a TLV header or value in the body (see entry / tlv_type)
+    SystemSoh,        // the SSoH / SSoHR group
+    MsAttribute,      // an MS type-value attribute inside the SSoH (tlv_type = MS type)
+    ReportEntry,      // an SoHReportEntry group
+    AttributeValue,   // the value of a TLV read through a typed accessor
+    WshaEntry,        // the Windows Security Health Agent entry (MS-WSH)
+    PeapTlv,          // PEAP TLV framing
+    EapHeader,        // EAP packet header / expanded-type header
+    RadiusAttribute,  // RADIUS attribute / Vendor-Specific framing
+    DhcpOption,       // DHCP option 43 / NAP sub-option framing
 };
 
 struct DecodeError {
     Errc code = Errc::Truncated;
     Field field = Field::Message;
-    std::uint32_t offset = 0;    // absolute byte offset of the offending field
-    std::int32_t entry = -1;     // -1: not in a group; 0: the SSoH; n >= 1: SoHReportEntry n
-    std::uint16_t type = 0;      // TLV / attribute / option type involved, if any
-    std::uint32_t value = 0;     // the offending value (a length, a type, a count, ...)
-    std::uint32_t limit = 0;     // what it was checked against (container end, configured limit)
+    std::uint32_t offset = 0;  // absolute byte offset of the offending field
+    std::int32_t entry = -1;   // -1: not in a group; 0: the SSoH; n >= 1: SoHReportEntry n
+    std::uint16_t type = 0;    // TLV / attribute / option type involved, if any
+    std::uint32_t value = 0;   // the offending value (a length, a type, a count, ...)
+    std::uint32_t limit = 0;   // what it was checked against (container end, configured limit)
 
     friend constexpr bool operator==(const DecodeError&, const DecodeError&) = default;
 
@@ -76,13 +76,11 @@ template <typename T>
 using Result = std::expected<T, DecodeError>;
 
 // Shorthand used by the decoders.
-[[nodiscard]] constexpr std::unexpected<DecodeError> fail(Errc code, Field field, std::size_t offset,
-                                                          std::uint32_t value = 0,
-                                                          std::uint32_t limit = 0,
-                                                          std::uint16_t type = 0,
-                                                          std::int32_t entry = -1) noexcept {
-    return std::unexpected(DecodeError{code, field, static_cast<std::uint32_t>(offset), entry, type,
-                                       value, limit});
+[[nodiscard]] constexpr std::unexpected<DecodeError> fail(
+    Errc code, Field field, std::size_t offset, std::uint32_t value = 0, std::uint32_t limit = 0,
+    std::uint16_t type = 0, std::int32_t entry = -1) noexcept {
+    return std::unexpected(
+        DecodeError{code, field, static_cast<std::uint32_t>(offset), entry, type, value, limit});
 }
 
 }  // namespace opennap::soh
