@@ -1,5 +1,7 @@
 #include "opennap/soh/attributes.h"
 
+#include <algorithm>
+
 namespace opennap::soh::attr {
 
 namespace {
@@ -207,9 +209,9 @@ Attribute make_octets(std::uint16_t type, Bytes data) {
 }
 
 Attribute make_vendor_specific(std::uint32_t vendor_id, Bytes data) {
-    Attribute a = with_value(tlv_type::kVendorSpecific, 4);
+    Attribute a = with_value(tlv_type::kVendorSpecific, 4 + data.size());
     store_be32(a.value.data(), vendor_id);
-    a.value.insert(a.value.end(), data.begin(), data.end());
+    std::copy(data.begin(), data.end(), a.value.begin() + 4);
     return a;
 }
 
