@@ -4,16 +4,6 @@ namespace opennap::soh::peap {
 
 namespace {
 
-void put_be16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    put_be16(out, static_cast<std::uint16_t>(v >> 16));
-    put_be16(out, static_cast<std::uint16_t>(v));
-}
-
 // Vendor-Specific(311) TLV around one sub-TLV. Empty result if it cannot be represented.
 std::vector<std::uint8_t> vendor_tlv(std::uint16_t sub_type, Bytes value) {
     if (value.size() > kMaxVendorMessage) {
@@ -21,11 +11,11 @@ std::vector<std::uint8_t> vendor_tlv(std::uint16_t sub_type, Bytes value) {
     }
     std::vector<std::uint8_t> out;
     out.reserve(kVendorTlvOverhead + value.size());
-    put_be16(out, kTlvVendorSpecific);
-    put_be16(out, static_cast<std::uint16_t>(8 + value.size()));
-    put_be32(out, kVendorMicrosoft);
-    put_be16(out, sub_type);
-    put_be16(out, static_cast<std::uint16_t>(value.size()));
+    append_be16(out, kTlvVendorSpecific);
+    append_be16(out, static_cast<std::uint16_t>(8 + value.size()));
+    append_be32(out, kVendorMicrosoft);
+    append_be16(out, sub_type);
+    append_be16(out, static_cast<std::uint16_t>(value.size()));
     out.insert(out.end(), value.begin(), value.end());
     return out;
 }
@@ -41,7 +31,7 @@ std::vector<std::uint8_t> eap_packet(Bytes method, Bytes body, std::optional<Eap
     if (header) {
         out.push_back(header->code);
         out.push_back(header->identifier);
-        put_be16(out, static_cast<std::uint16_t>(total));
+        append_be16(out, static_cast<std::uint16_t>(total));
     }
     out.insert(out.end(), method.begin(), method.end());
     out.insert(out.end(), body.begin(), body.end());
@@ -329,9 +319,9 @@ Result<EapTlv> decode_eap_tlv(Bytes eap) {
 std::vector<std::uint8_t> encode_eap_tlv(const EapTlv& packet) {
     std::vector<std::uint8_t> body;
     if (packet.result) {
-        put_be16(body, kTlvResultMandatory);
-        put_be16(body, 2);
-        put_be16(body, *packet.result);
+        append_be16(body, kTlvResultMandatory);
+        append_be16(body, 2);
+        append_be16(body, *packet.result);
     }
     if (packet.soh_response) {
         const auto tlv = encode_soh_response_tlv(*packet.soh_response);
@@ -344,8 +334,8 @@ std::vector<std::uint8_t> encode_eap_tlv(const EapTlv& packet) {
         if (packet.crypto_binding->size() > 0xFFFF) {
             return {};
         }
-        put_be16(body, kTlvCryptoBinding);
-        put_be16(body, static_cast<std::uint16_t>(packet.crypto_binding->size()));
+        append_be16(body, kTlvCryptoBinding);
+        append_be16(body, static_cast<std::uint16_t>(packet.crypto_binding->size()));
         body.insert(body.end(), packet.crypto_binding->begin(), packet.crypto_binding->end());
     }
     constexpr std::uint8_t method[1] = {kEapTypeTlv};

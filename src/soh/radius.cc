@@ -12,20 +12,10 @@ std::uint32_t u32(std::size_t v) {
     return static_cast<std::uint32_t>(v);
 }
 
-void put_be16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-
-void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    put_be16(out, static_cast<std::uint16_t>(v >> 16));
-    put_be16(out, static_cast<std::uint16_t>(v));
-}
-
 void append_vsa(std::vector<std::uint8_t>& out, std::uint8_t type, Bytes value) {
     out.push_back(kAttrVendorSpecific);
     out.push_back(static_cast<std::uint8_t>(kVsaOverhead + value.size()));
-    put_be32(out, kVendorMicrosoft);
+    append_be32(out, kVendorMicrosoft);
     out.push_back(type);
     out.push_back(static_cast<std::uint8_t>(2 + value.size()));
     out.insert(out.end(), value.begin(), value.end());
@@ -163,11 +153,11 @@ std::vector<std::uint8_t> wrap_quarantine_soh(Bytes message, Wrapping wrapping) 
     }
     std::vector<std::uint8_t> out;
     out.reserve(kPeapWrapperSize + message.size());
-    put_be16(out, 0x0007);
-    put_be16(out, static_cast<std::uint16_t>(8 + message.size()));
-    put_be32(out, kVendorMicrosoft);
-    put_be16(out, 0x0001);
-    put_be16(out, static_cast<std::uint16_t>(message.size()));
+    append_be16(out, 0x0007);
+    append_be16(out, static_cast<std::uint16_t>(8 + message.size()));
+    append_be32(out, kVendorMicrosoft);
+    append_be16(out, 0x0001);
+    append_be16(out, static_cast<std::uint16_t>(message.size()));
     out.insert(out.end(), message.begin(), message.end());
     return out;
 }

@@ -272,26 +272,12 @@ struct Encoder {
     std::vector<std::uint8_t>& out;
 
     void u8(std::uint8_t v) { out.push_back(v); }
-    void u16(std::uint16_t v) {
-        const auto at = grow(2);
-        store_be16(out.data() + at, v);
-    }
-    void u32(std::uint32_t v) {
-        const auto at = grow(4);
-        store_be32(out.data() + at, v);
-    }
-    void u64(std::uint64_t v) {
-        const auto at = grow(8);
-        store_be64(out.data() + at, v);
-    }
+    void u16(std::uint16_t v) { append_be16(out, v); }
+    void u32(std::uint32_t v) { append_be32(out, v); }
+    void u64(std::uint64_t v) { append_be64(out, v); }
     void bytes(const void* p, std::size_t n) {
         const auto* b = static_cast<const std::uint8_t*>(p);
         out.insert(out.end(), b, b + n);
-    }
-    std::size_t grow(std::size_t n) {
-        const auto at = out.size();
-        out.resize(at + n);
-        return at;
     }
 };
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace opennap {
 
@@ -54,6 +55,20 @@ constexpr void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
     p[1] = static_cast<std::uint8_t>(v >> 8);
     p[2] = static_cast<std::uint8_t>(v >> 16);
     p[3] = static_cast<std::uint8_t>(v >> 24);
+}
+
+// Appends a big-endian integer to a byte vector (encoders).
+inline void append_be16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+    out.push_back(static_cast<std::uint8_t>(v >> 8));
+    out.push_back(static_cast<std::uint8_t>(v));
+}
+inline void append_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    append_be16(out, static_cast<std::uint16_t>(v >> 16));
+    append_be16(out, static_cast<std::uint16_t>(v));
+}
+inline void append_be64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    append_be32(out, static_cast<std::uint32_t>(v >> 32));
+    append_be32(out, static_cast<std::uint32_t>(v));
 }
 
 }  // namespace opennap
