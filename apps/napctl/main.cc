@@ -1,0 +1,36 @@
+// napctl: the OpenNAP command-line tool. This file only dispatches; each command group lives in
+// its own <group>_cmd.cc (see commands.h).
+#include <iostream>
+
+#include "commands.h"
+
+namespace napctl {
+
+const char* const kExitCodeHelp =
+    "Exit codes:\n"
+    "  0  success: decoded (or encoded) completely\n"
+    "  1  usage error: unknown option, missing or conflicting arguments, bad hex argument\n"
+    "  2  input not decodable (the error names the offset and field) or JSON not encodable\n"
+    "     (the error names the JSON path)\n"
+    "  3  decoded, but only partially (unknown MS attribute type) or the message is one the\n"
+    "     receiver rules say to ignore (content type != 0, unknown inner type)\n"
+    "  4  I/O error: a file or stream could not be read or written\n";
+
+}  // namespace napctl
+
+int main(int argc, char** argv) {
+    CLI::App app{"napctl - OpenNAP (Network Access Protection for Linux) control tool"};
+    app.footer(napctl::kExitCodeHelp);
+    app.require_subcommand(1);
+    int exit_code = napctl::kExitOk;
+    napctl::register_soh_commands(app, exit_code);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+            return app.exit(e);  // --help
+        std::cerr << "napctl: " << e.what() << "\nRun 'napctl --help' for usage.\n";
+        return napctl::kExitUsage;
+    }
+    return exit_code;
+}
