@@ -96,6 +96,11 @@ std::string where(const DecodeError& e) {
         case Field::DhcpOption:
             s += "DHCP option " + std::to_string(e.type);
             break;
+        case Field::WshaEntry:
+            s += "WSHA entry";
+            if (e.type != 0)
+                s += " TLV " + std::to_string(e.type);
+            break;
         default:
             s += std::string(to_string(e.field));
             break;
