@@ -141,8 +141,11 @@ SystemFacts gather_system_facts() {
         std::array<char, 256> dom{};
         if (getdomainname(dom.data(), dom.size() - 1) == 0) {
             const std::string_view d = dom.data();
-            if (!d.empty() && d != "(none)")
-                f.host_name += "." + std::string(d);
+            if (!d.empty() && d != "(none)") {
+                // Appended piecewise: g++ 12 -O3 reports a false -Wrestrict for "." + string.
+                f.host_name += '.';
+                f.host_name.append(d);
+            }
         }
     }
     return f;

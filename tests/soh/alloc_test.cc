@@ -59,8 +59,9 @@ TEST(SohAllocation, DecodeAndIterationAllocateNothing) {
 TEST(SohAllocation, CounterSeesAllocations) {
     // Guards the test above against a counter that never counts.
     const std::size_t before = g_news.load();
-    auto* p = new int(7);
-    delete p;
+    // A direct call of the replaceable function: unlike a new-expression, it cannot be elided.
+    void* p = ::operator new(16);
+    ::operator delete(p);
     EXPECT_EQ(g_news.load() - before, 1u);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <vector>
 
 #include "support/vectors.h"
@@ -19,9 +21,11 @@ ByteVec vec(Bytes b) {
 
 // Adds the 4-byte EAP header to a header-less EAP method payload.
 ByteVec with_header(const ByteVec& body, std::uint8_t code, std::uint8_t id) {
-    ByteVec out{code, id, 0, 0};
+    ByteVec out(body.size() + 4);
+    out[0] = code;
+    out[1] = id;
     store_be16(out.data() + 2, static_cast<std::uint16_t>(body.size() + 4));
-    out.insert(out.end(), body.begin(), body.end());
+    std::copy(body.begin(), body.end(), out.begin() + 4);
     return out;
 }
 
