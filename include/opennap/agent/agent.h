@@ -1,0 +1,203 @@
+// The NAP agent core (nap-api.md §13): component registry, bindings, connections, the SoH cache,
+// SSoH building, SoH response processing and the system isolation state.
+//
+// No I/O and no threads of its own: it is driven by calls (from ECs, SHAs, management) and by
+// run_pending(), which the host calls when wake() says there is work or a timer is due; time
+// comes from an injected Clock. Every entry point takes the Caller so that the ownership and
+// who-sets-what rules of nap-api.md §10.3 are enforced here, once. Thread-safe; callbacks into
+// ECs and SHAs are made without holding the agent's lock, so they may call back in.
+//
+// The idiomatic handles (EnforcementClientBinding, Connection, HealthAgentBinding,
+// ClientManagement) and the Windows-shaped face are thin layers over this class. Behaviour chosen
+// where the NAP documentation is silent is written down in docs/agent.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "opennap/agent/callbacks.h"
+#include "opennap/agent/caller.h"
+#include "opennap/agent/clock.h"
+#include "opennap/agent/result.h"
+#include "opennap/core/nap_structs.h"
+#include "opennap/soh/system_soh.h"
+
+namespace opennap::agent {
+
+// Key of a connection object inside the agent (stable while the connection exists).
+using ConnectionKey = std::uint64_t;
+
+// What the SSoH says about this machine (MS-Machine-Inventory(-Ex), MS-MachineName).
+struct MachineFacts {
+    soh::MachineInventory inventory{};
+    std::string machine_name = "localhost";  // sent followed by one NUL
+    std::uint8_t product_type = 1;           // workstation
+};
+
+struct AgentConfig {
+    // Quotas (E_OUTOFMEMORY when reached). Defaults are the NapTypes.h maxima.
+    std::size_t max_connections_per_ec = maxConnectionCountPerEnforcer;
+    std::size_t max_connections_total = maxConnectionCountPerEnforcer * maxEnforcerCount;
+    std::size_t max_registered_shas = maxSystemHealthEntityCount;
+    std::size_t max_registered_ecs = maxEnforcerCount;
+    // After an EC calls NotifySoHChangeFailure, the agent calls NotifySoHChange again this much
+    // later; and while an SHA's fix-up is in progress, GetFixupInfo is polled this often.
+    std::chrono::milliseconds soh_change_retry_interval{std::chrono::seconds(30)};
+    std::chrono::milliseconds fixup_poll_interval{std::chrono::seconds(5)};
+    MachineFacts machine{};
+    // Test hook: called before each allocation-bearing mutation with a site name; returning true
+    // simulates std::bad_alloc there (the operation must then fail with E_OUTOFMEMORY and leave no
+    // partial state). Sites: "connection", "connection-id", "registry", "cache".
+    std::function<bool(std::string_view site)> fail_allocation;
+};
+
+// Receives process-level notifications (InitializeNapAgentNotifier's event, as an interface;
+// the fd-based implementation lives at the I/O edge).
+class NotificationSink {
+  public:
+    virtual ~NotificationSink() = default;
+    virtual void notify(NapNotifyType type) = 0;
+};
+
+struct SystemIsolation {
+    IsolationInfoEx info;
+    bool unknown_connections = false;
+    friend bool operator==(const SystemIsolation&, const SystemIsolation&) = default;
+};
+
+struct NapClientInfo {
+    bool nap_enabled = true;
+    std::u16string client_name;
+    std::u16string client_description;
+    std::u16string protocol_version;
+};
+
+// Snapshots for status tools (napctl status) and tests.
+struct ShaStatus {
+    NapComponentRegistrationInfo info;
+    bool enabled = true;
+    bool bound = false;
+    bool has_cached_soh = false;
+    SystemHealthAgentState state;
+};
+struct ConnectionStatus {
+    ConnectionKey key = 0;
+    EnforcementEntityId ec = 0;
+    std::optional<ConnectionId> connection_id;
+    std::optional<CorrelationId> correlation_id;
+    std::optional<IsolationInfoEx> isolation;  // nullopt = unknown (no response processed)
+    bool request_outstanding = false;
+    FileTime last_exchange{};
+};
+struct EcStatus {
+    NapComponentRegistrationInfo info;
+    bool enabled = true;
+    bool bound = false;
+    std::vector<ConnectionStatus> connections;
+};
+
+class Agent : public std::enable_shared_from_this<Agent> {
+  public:
+    Agent(AgentConfig config, std::shared_ptr<const Clock> clock);
+    ~Agent();
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    // ---- management (INapClientManagement(2), plus enable/disable) ----------------------------
+    Status register_sha(const Caller& c, const NapComponentRegistrationInfo& info);
+    Status unregister_sha(const Caller& c, SystemHealthEntityId id);
+    Status register_ec(const Caller& c, const NapComponentRegistrationInfo& info);
+    Status unregister_ec(const Caller& c, EnforcementEntityId id);
+    Status set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled);
+    Status set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled);
+    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_shas() const;
+    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_ecs() const;
+    [[nodiscard]] NapClientInfo client_info() const;
+    [[nodiscard]] SystemIsolation system_isolation() const;
+    [[nodiscard]] std::vector<ShaStatus> sha_status() const;
+    [[nodiscard]] std::vector<EcStatus> ec_status() const;
+
+    // ---- EC binding (INapEnforcementClientBinding) ---------------------------------------------
+    // Returns the new binding's token. NAP_E_NOT_REGISTERED, NAP_E_ENTITY_DISABLED,
+    // HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED), E_POINTER (null callback).
+    Result<BindingToken> bind_ec(EnforcementEntityId id,
+                                 std::shared_ptr<EnforcementClientCallback> callback);
+    // Waits for the binding's calls in flight (other than the calling thread's own).
+    Status unbind_ec(const Caller& c);
+    Result<ConnectionKey> create_connection(const Caller& c);
+    // Sets the new SoH request on the connection; the value is retriggerHint.
+    Result<bool> get_soh_request(const Caller& c, ConnectionKey key);
+    Status process_soh_response(const Caller& c, ConnectionKey key);
+    Status notify_connection_state_down(const Caller& c, ConnectionKey key);
+    Status notify_soh_change_failure(const Caller& c);
+    // The last handle of a connection went away (RAII): free it, as if it went down.
+    void release_connection(ConnectionKey key) noexcept;
+
+    // ---- the connection object (INapEnforcementClientConnection(2)) ----------------------------
+    Status conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id);
+    Status conn_set_max_size(const Caller& c, ConnectionKey key, ProtocolMaxSize size);
+    Result<ProtocolMaxSize> conn_get_max_size(const Caller& c, ConnectionKey key) const;
+    Status conn_set_flags(const Caller& c, ConnectionKey key, std::uint8_t flags);
+    Result<std::uint8_t> conn_get_flags(const Caller& c, ConnectionKey key) const;
+    Status conn_set_connection_id(const Caller& c, ConnectionKey key, const ConnectionId* id);
+    Result<ConnectionId> conn_get_connection_id(const Caller& c, ConnectionKey key) const;
+    Result<CorrelationId> conn_get_correlation_id(const Caller& c, ConnectionKey key) const;
+    Status conn_set_correlation_id(const Caller& c, ConnectionKey key, const CorrelationId& id);
+    Status conn_set_soh_request(const Caller& c, ConnectionKey key, const NetworkSoH* request);
+    Result<NetworkSoH> conn_get_soh_request(const Caller& c, ConnectionKey key) const;
+    Status conn_set_soh_response(const Caller& c, ConnectionKey key, const NetworkSoH* response);
+    Result<NetworkSoH> conn_get_soh_response(const Caller& c, ConnectionKey key) const;
+    Status conn_set_isolation_info(const Caller& c, ConnectionKey key, const IsolationInfo* info);
+    Result<IsolationInfo> conn_get_isolation_info(const Caller& c, ConnectionKey key) const;
+    Status conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
+                                      const IsolationInfoEx* info);
+    Result<IsolationInfoEx> conn_get_isolation_info_ex(const Caller& c, ConnectionKey key) const;
+    Status conn_set_private_data(const Caller& c, ConnectionKey key, const PrivateData* data);
+    Result<PrivateData> conn_get_private_data(const Caller& c, ConnectionKey key) const;
+    Status conn_set_enforcer_private_data(const Caller& c, ConnectionKey key,
+                                          const PrivateData* data);
+    Result<PrivateData> conn_get_enforcer_private_data(const Caller& c, ConnectionKey key) const;
+    Status conn_set_installed_shvs(const Caller& c, ConnectionKey key,
+                                   const std::vector<SystemHealthEntityId>& ids);
+    Result<std::vector<SystemHealthEntityId>> conn_get_installed_shvs(const Caller& c,
+                                                                      ConnectionKey key) const;
+
+    // ---- SHA binding (INapSystemHealthAgentBinding(2)) -----------------------------------------
+    Result<BindingToken> bind_sha(SystemHealthEntityId id,
+                                  std::shared_ptr<HealthAgentCallback> callback);
+    Status unbind_sha(const Caller& c);
+    // Returns at once; the change is processed by run_pending().
+    Status notify_soh_change(const Caller& c);
+    Result<SystemIsolation> get_system_isolation_info(const Caller& c) const;
+    Status flush_cache(const Caller& c);
+
+    // ---- driving
+    // --------------------------------------------------------------------------------- Processes
+    // queued SoH changes, NotifySoHChange retries, fix-up polls and probation expiry that are due
+    // at clock->now(). Returns when the next timer is due (nullopt: none).
+    std::optional<FileTime> run_pending();
+    // Set by the host: called (without locks held) whenever run_pending() has new work.
+    void set_wake(std::function<void()> wake);
+    // InitializeNapAgentNotifier / UninitializeNapAgentNotifier for one subscriber.
+    // HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED) if `subscriber` already has `type`;
+    // E_INVALIDARG for napNotifyTypeUnknown or a null sink.
+    Status subscribe(std::uint64_t subscriber, NapNotifyType type,
+                     std::shared_ptr<NotificationSink> sink);
+    void unsubscribe(std::uint64_t subscriber, NapNotifyType type) noexcept;
+
+    [[nodiscard]] const AgentConfig& config() const noexcept;
+    [[nodiscard]] const Clock& clock() const noexcept;
+
+    class Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace opennap::agent

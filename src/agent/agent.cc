@@ -1,0 +1,187 @@
+#include "opennap/agent/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <new>
+
+#include "agent_impl.h"
+#include "opennap/soh/message.h"
+
+namespace opennap::agent {
+
+Agent::Agent(AgentConfig config, std::shared_ptr<const Clock> clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
+Agent::~Agent() = default;
+
+const AgentConfig& Agent::config() const noexcept {
+    return impl_->config;
+}
+const Clock& Agent::clock() const noexcept {
+    return *impl_->clock;
+}
+
+void Agent::set_wake(std::function<void()> wake) {
+    std::lock_guard lock(impl_->mu);
+    impl_->wake = std::move(wake);
+}
+
+// ---- registry ----------------------------------------------------------------------------------
+
+namespace {
+
+Status register_component(Agent::Impl& im, std::map<NapComponentId, Component>& reg,
+                          std::size_t max, const Caller& c,
+                          const NapComponentRegistrationInfo& info, const char* what) {
+    if (c.kind != Caller::Kind::Admin)
+        return hr::E_ACCESSDENIED;
+    if (!info.is_valid())
+        return hr::E_INVALIDARG;
+    std::lock_guard lock(im.mu);
+    if (reg.contains(info.id)) {
+        agent_log()->warn("register {} {}: id already registered", what, hex_id(info.id));
+        return hr::NAP_E_CONFLICTING_ID;
+    }
+    if (reg.size() >= max) {
+        agent_log()->warn("register {} {}: limit of {} reached", what, hex_id(info.id), max);
+        return hr::E_OUTOFMEMORY;
+    }
+    try {
+        if (im.alloc_fails("registry"))
+            throw std::bad_alloc();
+        Component comp{info, true};
+        comp.info.registration_date = im.clock->now();
+        reg.emplace(info.id, std::move(comp));
+    } catch (const std::bad_alloc&) {
+        return hr::E_OUTOFMEMORY;
+    }
+    agent_log()->info("registered {} {} \"{}\"", what, hex_id(info.id),
+                      utf16_to_utf8(info.friendly_name));
+    return hr::S_OK;
+}
+
+Status unregister_component(Agent::Impl& im, std::map<NapComponentId, Component>& reg,
+                            const std::map<NapComponentId, Binding>& bindings, const Caller& c,
+                            NapComponentId id, const char* what) {
+    if (c.kind != Caller::Kind::Admin)
+        return hr::E_ACCESSDENIED;
+    std::lock_guard lock(im.mu);
+    if (!reg.contains(id))
+        return hr::NAP_E_ID_NOT_FOUND;
+    if (bindings.contains(id)) {
+        agent_log()->warn("unregister {} {}: still bound", what, hex_id(id));
+        return hr::NAP_E_STILL_BOUND;
+    }
+    reg.erase(id);
+    agent_log()->info("unregistered {} {}", what, hex_id(id));
+    return hr::S_OK;
+}
+
+}  // namespace
+
+Status Agent::register_sha(const Caller& c, const NapComponentRegistrationInfo& info) {
+    return register_component(*impl_, impl_->shas, impl_->config.max_registered_shas, c, info,
+                              "SHA");
+}
+Status Agent::register_ec(const Caller& c, const NapComponentRegistrationInfo& info) {
+    return register_component(*impl_, impl_->ecs, impl_->config.max_registered_ecs, c, info, "EC");
+}
+Status Agent::unregister_sha(const Caller& c, SystemHealthEntityId id) {
+    const Status s = unregister_component(*impl_, impl_->shas, impl_->sha_bindings, c, id, "SHA");
+    if (s == hr::S_OK) {
+        std::lock_guard lock(impl_->mu);
+        impl_->sha_dyn.erase(id);
+    }
+    return s;
+}
+Status Agent::unregister_ec(const Caller& c, EnforcementEntityId id) {
+    return unregister_component(*impl_, impl_->ecs, impl_->ec_bindings, c, id, "EC");
+}
+
+Status Agent::set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled) {
+    if (c.kind != Caller::Kind::Admin)
+        return hr::E_ACCESSDENIED;
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->shas.find(id);
+    if (it == impl_->shas.end())
+        return hr::NAP_E_ID_NOT_FOUND;
+    it->second.enabled = enabled;
+    agent_log()->info("SHA {} {}", hex_id(id), enabled ? "enabled" : "disabled");
+    return hr::S_OK;
+}
+Status Agent::set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled) {
+    if (c.kind != Caller::Kind::Admin)
+        return hr::E_ACCESSDENIED;
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->ecs.find(id);
+    if (it == impl_->ecs.end())
+        return hr::NAP_E_ID_NOT_FOUND;
+    it->second.enabled = enabled;
+    agent_log()->info("EC {} {}", hex_id(id), enabled ? "enabled" : "disabled");
+    return hr::S_OK;
+}
+
+namespace {
+std::vector<NapComponentRegistrationInfo> infos(const std::map<NapComponentId, Component>& m) {
+    std::vector<NapComponentRegistrationInfo> out;
+    out.reserve(m.size());
+    for (const auto& [id, comp] : m)
+        out.push_back(comp.info);
+    return out;
+}
+}  // namespace
+
+Result<std::vector<NapComponentRegistrationInfo>> Agent::registered_shas() const {
+    std::lock_guard lock(impl_->mu);
+    return infos(impl_->shas);
+}
+Result<std::vector<NapComponentRegistrationInfo>> Agent::registered_ecs() const {
+    std::lock_guard lock(impl_->mu);
+    return infos(impl_->ecs);
+}
+
+NapClientInfo Agent::client_info() const {
+    return NapClientInfo{true, u"OpenNAP agent", u"Network Access Protection agent for Linux",
+                         u"1.0"};
+}
+
+SystemIsolation Agent::system_isolation() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->system;
+}
+
+std::vector<ShaStatus> Agent::sha_status() const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<ShaStatus> out;
+    for (const auto& [id, comp] : impl_->shas) {
+        ShaStatus s{comp.info, comp.enabled, impl_->sha_bindings.contains(id), false, {}};
+        s.state.id = id;
+        if (auto d = impl_->sha_dyn.find(id); d != impl_->sha_dyn.end()) {
+            s.has_cached_soh = d->second.cache.has_value();
+            s.state = d->second.state;
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::vector<EcStatus> Agent::ec_status() const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<EcStatus> out;
+    for (const auto& [id, comp] : impl_->ecs) {
+        EcStatus s{comp.info, comp.enabled, impl_->ec_bindings.contains(id), {}};
+        for (const auto& [key, conn] : impl_->conns) {
+            if (conn.ec != id || conn.down)
+                continue;
+            s.connections.push_back(ConnectionStatus{key, conn.ec, conn.connection_id,
+                                                     conn.correlation_id, conn.isolation,
+                                                     conn.outstanding, conn.last_exchange});
+        }
+        std::sort(s.connections.begin(), s.connections.end(),
+                  [](const auto& a, const auto& b) { return a.key < b.key; });
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace opennap::agent

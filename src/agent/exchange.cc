@@ -1,0 +1,458 @@
+// The SoH exchange of a connection: building the SSoH (Binding::GetSoHRequest, nap-api.md §13.3)
+// and processing the SSoHR (Binding::ProcessSoHResponse, §13.4).
+#include <new>
+
+#include "agent_impl.h"
+#include "opennap/soh/attributes.h"
+#include "opennap/soh/message.h"
+
+namespace opennap::agent {
+
+namespace {
+
+// The SoH the agent sends for an SHA that cannot answer: System-Health-ID, Failure-Category and
+// Error-Codes (nap-api.md §11.3).
+SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult error) {
+    SoH soh;
+    const auto a = soh::attr::make_system_health_id(id);
+    soh.attributes.push_back({a.type, a.value});
+    const auto f = soh::attr::make_failure_category(static_cast<std::uint8_t>(category));
+    soh.attributes.push_back({f.type, f.value});
+    const std::uint32_t code = error.bits();
+    const auto e = soh::attr::make_error_codes(std::span<const std::uint32_t>(&code, 1));
+    soh.attributes.push_back({e.type, e.value});
+    return soh;
+}
+
+soh::ReportEntry to_entry(const SoH& soh) {
+    soh::ReportEntry e;
+    e.id = load_be32(soh.attributes.front().value.data());
+    for (std::size_t i = 1; i < soh.attributes.size(); ++i) {
+        e.attributes.push_back({soh.attributes[i].type, 0, soh.attributes[i].value});
+    }
+    return e;
+}
+
+SoH from_entry(const soh::EntryView& e) {
+    SoH soh;
+    const auto id = soh::attr::make_system_health_id(e.id);
+    soh.attributes.push_back({id.type, id.value});
+    for (const soh::TlvView& t : e.attributes) {
+        soh.attributes.push_back(
+            {t.type, std::vector<std::uint8_t>(t.value.begin(), t.value.end())});
+    }
+    return soh;
+}
+
+std::size_t entry_size(const soh::ReportEntry& e) {
+    std::size_t n = 8;  // System-Health-ID TLV
+    for (const auto& a : e.attributes)
+        n += 4 + a.value.size();
+    return n;
+}
+
+struct ShaPlan {
+    SystemHealthEntityId id = 0;
+    std::string name;
+    CallGuard guard;                          // only when bound
+    std::shared_ptr<HealthAgentCallback> cb;  // only when bound
+    std::optional<SoH> cached;
+    std::optional<SoH> previous;  // this connection's last SoH from this SHA
+    // results
+    SoH soh;
+    bool generated = false;
+    bool update_cache = false;
+    bool drop = false;
+    bool changed = true;
+};
+
+soh::Message build_system_part(const Agent::Impl& im, const CorrelationId& corr,
+                               const std::vector<SystemHealthEntityId>& generated) {
+    soh::Message m;
+    m.mode = soh::ModeSubHeader{};
+    m.mode->correlation_id = corr.to_bytes();
+    m.mode->intent = soh::kIntentRequest;
+    auto& sys = m.system.items;
+    sys.emplace_back(soh::PacketInfo{soh::kPacketInfoRequest});
+    sys.emplace_back(im.config.machine.inventory);
+    sys.emplace_back(soh::MachineName{im.config.machine.machine_name + std::string(1, '\0')});
+    sys.emplace_back(soh::MsCorrelationId{corr.to_bytes()});
+    const auto& st = im.system.info;
+    std::string url = utf16_to_utf8(st.failure_url);
+    url.push_back('\0');
+    sys.emplace_back(soh::QuarantineState{
+        soh::quarantine_flags::make(static_cast<std::uint8_t>(st.isolation_state),
+                                    static_cast<std::uint8_t>(st.extended_isolation_state)),
+        st.isolation_state == IsolationState::InProbation ? st.prob_end_time
+                                                          : FileTime{FileTime::kNone},
+        url});
+    if (!generated.empty())
+        sys.emplace_back(soh::SystemGeneratedIds{generated});
+    sys.emplace_back(
+        soh::MachineInventoryEx{soh::kInventoryExReserved, im.config.machine.product_type});
+    return m;
+}
+
+}  // namespace
+
+Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
+    auto& im = *impl_;
+    Pending pending;
+    std::vector<ShaPlan> plans;
+    CorrelationId corr;
+    CallGuard ec_guard;
+    {
+        std::lock_guard lock(im.mu);
+        if (c.kind != Caller::Kind::EnforcementClient)
+            return fail(hr::E_ACCESSDENIED);
+        Binding* b = im.ec_binding(c);
+        if (b == nullptr)
+            return fail(hr::NAP_E_NOT_INITIALIZED);
+        auto it = im.conns.find(key);
+        if (it == im.conns.end() || it->second.down)
+            return fail(hr::E_INVALIDARG);
+        ConnState& conn = it->second;
+        if (conn.owner != c.binding)
+            return fail(hr::E_ACCESSDENIED);
+        if (!conn.connection_id) {
+            agent_log()->warn("{}: GetSoHRequest before SetConnectionId (EC {})", tag(conn),
+                              hex_id(c.id));
+            return fail(hr::NAP_E_NOT_INITIALIZED);
+        }
+        ec_guard = CallGuard(im, *b);
+        orphan_request(im, conn, pending);
+        FileTime now = im.clock->now();
+        if (now <= im.last_correlation)
+            now = FileTime{im.last_correlation.ticks + 1};
+        im.last_correlation = now;
+        corr = CorrelationId{*conn.connection_id, now};
+        for (const auto& [id, comp] : im.shas) {
+            if (!comp.enabled)
+                continue;
+            ShaPlan plan;
+            plan.id = id;
+            plan.name = utf16_to_utf8(comp.info.friendly_name);
+            if (auto d = im.sha_dyn.find(id); d != im.sha_dyn.end())
+                plan.cached = d->second.cache;
+            if (auto prev = conn.last_sohs.find(id); prev != conn.last_sohs.end()) {
+                plan.previous = prev->second;
+            }
+            if (auto bi = im.sha_bindings.find(id);
+                bi != im.sha_bindings.end() && !bi->second.closing) {
+                plan.guard = CallGuard(im, bi->second);
+                plan.cb = bi->second.sha;
+            }
+            plans.push_back(std::move(plan));
+        }
+    }
+    deliver(im, std::move(pending));
+
+    // Ask each SHA (no lock held: an SHA may call back in).
+    for (ShaPlan& p : plans) {
+        if (p.cb) {
+            ShaRequest req(corr, p.cached);
+            const Status s = p.cb->get_soh_request(req);
+            if (is_server_unavailable(s)) {
+                p.drop = true;
+                p.soh = system_generated(p.id, FailureCategory::ClientComponent,
+                                         hr::NAP_E_NOT_INITIALIZED);
+                p.generated = true;
+            } else if (s.failed()) {
+                p.soh = system_generated(p.id, FailureCategory::ClientComponent, s);
+                p.generated = true;
+            } else if (auto fresh = req.take_new_soh()) {
+                p.update_cache = req.cache_flag();
+                p.soh = std::move(*fresh);
+            } else if (p.cached) {
+                p.soh = *p.cached;
+            } else {
+                p.soh = system_generated(p.id, FailureCategory::ClientComponent,
+                                         hr::NAP_E_NO_CACHED_SOH);
+                p.generated = true;
+            }
+        } else if (p.cached) {
+            p.soh = *p.cached;  // unbound at boot: the cache is what it is for
+        } else {
+            p.soh =
+                system_generated(p.id, FailureCategory::ClientComponent, hr::NAP_E_NOT_INITIALIZED);
+            p.generated = true;
+        }
+        if (p.previous) {
+            bool equal = false;
+            Result<bool> cmp = fail(hr::E_NOTIMPL);
+            if (p.cb && !p.drop)
+                cmp = p.cb->compare_soh_requests(*p.previous, p.soh);
+            equal = cmp ? *cmp : (*p.previous == p.soh);
+            p.changed = !equal;
+        }
+        p.guard.release();
+    }
+
+    std::lock_guard lock(im.mu);
+    auto it = im.conns.find(key);
+    if (it == im.conns.end() || it->second.down)
+        return fail(hr::E_INVALIDARG);
+    ConnState& conn = it->second;
+    for (ShaPlan& p : plans) {
+        if (p.drop)
+            drop_sha_binding(im, p.id);
+        if (p.update_cache) {
+            try {
+                if (im.alloc_fails("cache"))
+                    throw std::bad_alloc();
+                im.sha_dyn[p.id].cache = p.soh;
+            } catch (const std::bad_alloc&) {
+                agent_log()->warn("{}: SoH of SHA {} not cached: out of memory", tag(conn),
+                                  hex_id(p.id));
+            }
+        }
+    }
+    std::vector<SystemHealthEntityId> generated;
+    for (const ShaPlan& p : plans) {
+        if (p.generated)
+            generated.push_back(p.id);
+    }
+    soh::Message msg = build_system_part(im, corr, generated);
+    auto base = soh::encode(msg);
+    if (!base || base->size() > conn.max_size) {
+        agent_log()->error(
+            "{}: SoH request could not be created: the connection's maximum size "
+            "{} is too small for the system SoH ({} bytes)",
+            tag(conn), conn.max_size, base ? base->size() : 0);
+        return fail(hr::NAP_E_MAXSIZE_TOO_SMALL);
+    }
+    std::size_t size = base->size();
+    std::vector<SystemHealthEntityId> contributors;
+    std::map<SystemHealthEntityId, SoH> sohs;
+    bool changed = conn.last_sohs.empty();
+    std::string left_out;
+    for (ShaPlan& p : plans) {
+        soh::ReportEntry e = to_entry(p.soh);
+        const std::size_t n = entry_size(e);
+        if (size + n > conn.max_size || msg.entries.size() >= maxSystemHealthEntityCount) {
+            left_out += (left_out.empty() ? "" : ", ") + p.name + " (" + hex_id(p.id) + ")";
+            continue;
+        }
+        size += n;
+        msg.entries.push_back(std::move(e));
+        if (p.cb && !p.drop)
+            contributors.push_back(p.id);
+        changed = changed || p.changed;
+        sohs.emplace(p.id, std::move(p.soh));
+    }
+    if (!left_out.empty()) {
+        agent_log()->warn(
+            "{}: SoH request could not include these system health agents "
+            "(maximum size {}): {}",
+            tag(conn), conn.max_size, left_out);
+    }
+    changed = changed || sohs.size() != conn.last_sohs.size();
+    auto bytes = soh::encode(msg, conn.max_size);
+    if (!bytes)
+        return fail(hr::NAP_E_MAXSIZE_TOO_SMALL);
+
+    const bool retrigger = changed || conn.probation_expired;
+    conn.probation_expired = false;
+    conn.correlation_id = corr;
+    conn.request = NetworkSoH{std::move(*bytes)};
+    conn.response.reset();
+    conn.flags = freshSoHRequest;
+    conn.outstanding = true;
+    conn.ever_requested = true;
+    conn.contributors = std::move(contributors);
+    conn.last_sohs = std::move(sohs);
+    agent_log()->info("{}: SoH request built, {} bytes, {} SHA entries, retriggerHint {}",
+                      tag(conn), conn.request->data.size(), msg.entries.size(), retrigger);
+    return retrigger;
+}
+
+Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
+    auto& im = *impl_;
+    Pending pending;
+    struct Dispatch {
+        SystemHealthEntityId id;
+        CallGuard guard;
+        std::shared_ptr<HealthAgentCallback> cb;
+        SoH response;
+        std::uint8_t flags;
+    };
+    std::vector<Dispatch> dispatch;
+    CorrelationId corr;
+    CallGuard ec_guard;
+    {
+        std::lock_guard lock(im.mu);
+        if (c.kind != Caller::Kind::EnforcementClient)
+            return hr::E_ACCESSDENIED;
+        Binding* b = im.ec_binding(c);
+        if (b == nullptr)
+            return hr::NAP_E_NOT_INITIALIZED;
+        if (b->connections_created == 0)
+            return hr::E_INVALIDARG;
+        auto it = im.conns.find(key);
+        if (it == im.conns.end() || it->second.down)
+            return hr::E_INVALIDARG;
+        ConnState& conn = it->second;
+        if (conn.owner != c.binding)
+            return hr::E_ACCESSDENIED;
+        if (!conn.response)
+            return hr::E_INVALIDARG;  // SetSoHResponse first
+        if (!conn.ever_requested || !conn.correlation_id)
+            return hr::NAP_E_NOT_PENDING;
+        ec_guard = CallGuard(im, *b);
+        corr = *conn.correlation_id;
+        const auto& bytes = conn.response->data;
+        if (bytes.empty()) {
+            // A zero-sized response is valid: the server did not evaluate health. The connection
+            // stays unknown and the SHAs' requests are orphaned (docs/agent.md).
+            agent_log()->info("{}: empty SoH response: no health evaluation", tag(conn));
+            orphan_request(im, conn, pending);
+            conn.isolation.reset();
+            conn.last_exchange = im.clock->now();
+            recompute_system(im, pending);
+        } else {
+            auto view = soh::decode(bytes, {.expect = soh::Direction::Response});
+            if (!view) {
+                agent_log()->warn("{}: invalid SoH response dropped: {}", tag(conn),
+                                  view.error().message());
+                return hr::NAP_E_INVALID_PACKET;
+            }
+            std::optional<std::array<std::uint8_t, CorrelationId::kWireSize>> got;
+            if (view->mode) {
+                got.emplace();
+                std::copy(view->mode->correlation_id.begin(), view->mode->correlation_id.end(),
+                          got->begin());
+            } else if (view->system.correlation_id) {
+                got.emplace();
+                std::copy(view->system.correlation_id->begin(), view->system.correlation_id->end(),
+                          got->begin());
+            }
+            if (!got) {
+                agent_log()->warn("{}: SoH response without a correlation id dropped", tag(conn));
+                return hr::NAP_E_INVALID_PACKET;
+            }
+            if (*got != corr.to_bytes()) {
+                agent_log()->warn(
+                    "{}: a packet was received with an unexpected correlation of {} instead of {}",
+                    tag(conn), CorrelationId::from_bytes(*got).to_string(), corr.to_string());
+                return hr::NAP_E_MISMATCHED_ID;
+            }
+            const auto& q = view->system.quarantine_state;
+            if (!q) {
+                agent_log()->warn("{}: SoH response without MS-Quarantine-State dropped",
+                                  tag(conn));
+                return hr::NAP_E_INVALID_PACKET;
+            }
+            const auto state =
+                static_cast<IsolationState>(soh::quarantine_flags::isolation_state(q->flags));
+            const auto ext = static_cast<ExtendedIsolationState>(
+                soh::quarantine_flags::extended_state(q->flags));
+            if (!is_valid(state) || !is_valid(ext)) {
+                agent_log()->warn("{}: SoH response with quarantine flags 0x{:04X} dropped",
+                                  tag(conn), q->flags);
+                return hr::NAP_E_INVALID_PACKET;
+            }
+            std::string url(reinterpret_cast<const char*>(q->url.data()), q->url.size());
+            while (!url.empty() && url.back() == '\0')
+                url.pop_back();
+            IsolationInfoEx info{
+                state, ext,
+                q->probation_time.ticks == FileTime::kNone ? FileTime{} : q->probation_time,
+                utf8_to_utf16(url)};
+            if (!info.is_valid())
+                return hr::NAP_E_INVALID_PACKET;
+            const bool fixup_allowed = (q->flags & soh::quarantine_flags::kFBit) != 0;
+
+            std::set<SystemHealthEntityId> answered;
+            for (const soh::EntryView& e : view->entries) {
+                answered.insert(e.id);
+                auto& dyn = im.sha_dyn[e.id];
+                dyn.state.id = e.id;
+                bool compliant = true;
+                if (auto t = e.find(soh::tlv_type::kComplianceResultCodes)) {
+                    dyn.state.sha_result_codes.clear();
+                    if (auto codes = soh::attr::compliance_result_codes(*t)) {
+                        for (std::size_t i = 0; i < codes->size(); ++i) {
+                            dyn.state.sha_result_codes.emplace_back(codes->u32(i));
+                            if (HResult(codes->u32(i)).failed())
+                                compliant = false;
+                        }
+                    }
+                }
+                dyn.state.failure_category = FailureCategory::None;
+                if (auto t = e.find(soh::tlv_type::kFailureCategory)) {
+                    if (auto fc = soh::attr::failure_category(*t)) {
+                        dyn.state.failure_category = static_cast<FailureCategory>(*fc);
+                        if (*fc != 0)
+                            compliant = false;
+                    }
+                }
+                auto bi = im.sha_bindings.find(e.id);
+                if (bi == im.sha_bindings.end() || bi->second.closing) {
+                    if (!im.shas.contains(e.id)) {
+                        agent_log()->info("{}: response for SHA {} that is not installed ignored",
+                                          tag(conn), hex_id(e.id));
+                    }
+                    continue;
+                }
+                const std::uint8_t flags = (fixup_allowed && !compliant) ? shaFixup : 0;
+                dispatch.push_back(Dispatch{e.id, CallGuard(im, bi->second), bi->second.sha,
+                                            from_entry(e), flags});
+            }
+            // SHAs whose request got no response (no matching SHV) are told it was orphaned.
+            std::vector<SystemHealthEntityId> unanswered;
+            for (SystemHealthEntityId id : conn.contributors) {
+                if (!answered.contains(id))
+                    unanswered.push_back(id);
+            }
+            conn.contributors = std::move(unanswered);
+            orphan_request(im, conn, pending);
+            if (view->system.installed_shvs && !view->system.installed_shvs->empty()) {
+                conn.installed_shvs.clear();
+                for (std::size_t i = 0; i < view->system.installed_shvs->size(); ++i) {
+                    conn.installed_shvs.push_back(view->system.installed_shvs->u32(i));
+                }
+            }
+            conn.isolation = info;
+            conn.probation_expired = false;
+            conn.last_exchange = im.clock->now();
+            agent_log()->info("{}: SoH response processed: {}{}, {} SHA responses", tag(conn),
+                              to_string(info.isolation_state),
+                              info.isolation_state == IsolationState::InProbation
+                                  ? " until " + info.prob_end_time.to_string()
+                                  : std::string(),
+                              dispatch.size());
+            recompute_system(im, pending);
+        }
+        conn.outstanding = false;
+        conn.contributors.clear();
+    }
+
+    for (Dispatch& d : dispatch) {
+        ShaRequest req(corr, std::nullopt);
+        req.set_response(std::move(d.response), d.flags);
+        const Status s = d.cb->process_soh_response(req);
+        std::optional<Result<FixupInfo>> fix;
+        if (!is_server_unavailable(s))
+            fix = d.cb->get_fixup_info();
+        d.guard.release();
+        std::lock_guard lock(im.mu);
+        if (is_server_unavailable(s) || (fix && !*fix && is_server_unavailable(fix->error()))) {
+            drop_sha_binding(im, d.id);
+            continue;
+        }
+        auto& dyn = im.sha_dyn[d.id];
+        if (s == hr::NAP_E_INVALID_PACKET) {
+            dyn.state.failure_category = FailureCategory::ClientComponent;
+            agent_log()->warn("SHA {} rejected its SoH response as invalid", hex_id(d.id));
+        }
+        if (fix && *fix) {
+            dyn.state.fixup_info = **fix;
+            dyn.polling = (*fix)->state == FixupState::InProgress;
+            dyn.next_poll = FileTime{im.clock->now().ticks + ticks(im.config.fixup_poll_interval)};
+        }
+    }
+    deliver(im, std::move(pending));
+    return hr::S_OK;
+}
+
+}  // namespace opennap::agent
