@@ -286,40 +286,47 @@ Status Agent::unbind_sha(const Caller& c) {
 // ---------------------------------------------------------------------------
 
 Result<ConnectionKey> Agent::create_connection(const Caller& c) {
-    std::lock_guard lock(impl_->mu);
-    if (c.kind != Caller::Kind::EnforcementClient)
-        return fail(hr::E_ACCESSDENIED);
-    Binding* b = impl_->ec_binding(c);
-    if (b == nullptr)
-        return fail(hr::NAP_E_NOT_INITIALIZED);
-    std::size_t mine = 0, live = 0;
-    for (const auto& [key, conn] : impl_->conns) {
-        if (conn.down)
-            continue;
-        ++live;
-        if (conn.owner == c.binding)
-            ++mine;
+    Pending p;
+    ConnectionKey key = 0;
+    {
+        std::lock_guard lock(impl_->mu);
+        if (c.kind != Caller::Kind::EnforcementClient)
+            return fail(hr::E_ACCESSDENIED);
+        Binding* b = impl_->ec_binding(c);
+        if (b == nullptr)
+            return fail(hr::NAP_E_NOT_INITIALIZED);
+        std::size_t mine = 0, live = 0;
+        for (const auto& [k, conn] : impl_->conns) {
+            if (conn.down)
+                continue;
+            ++live;
+            if (conn.owner == c.binding)
+                ++mine;
+        }
+        if (mine >= impl_->config.max_connections_per_ec ||
+            live >= impl_->config.max_connections_total) {
+            agent_log()->warn("EC {}: connection quota reached ({} of this EC, {} in all)",
+                              hex_id(c.id), mine, live);
+            return fail(hr::E_OUTOFMEMORY);
+        }
+        try {
+            if (impl_->alloc_fails("connection"))
+                throw std::bad_alloc();
+            ConnState conn;
+            conn.key = impl_->next_key;
+            conn.ec = c.id;
+            conn.owner = c.binding;
+            conn.initialized = true;  // Initialize(id) is done by the agent during creation
+            impl_->conns.emplace(conn.key, std::move(conn));
+        } catch (const std::bad_alloc&) {
+            return fail(hr::E_OUTOFMEMORY);
+        }
+        ++b->connections_created;
+        key = impl_->next_key++;
+        recompute_system(*impl_, p);  // a new connection is in an unknown state
     }
-    if (mine >= impl_->config.max_connections_per_ec ||
-        live >= impl_->config.max_connections_total) {
-        agent_log()->warn("EC {}: connection quota reached ({} of this EC, {} in all)",
-                          hex_id(c.id), mine, live);
-        return fail(hr::E_OUTOFMEMORY);
-    }
-    try {
-        if (impl_->alloc_fails("connection"))
-            throw std::bad_alloc();
-        ConnState conn;
-        conn.key = impl_->next_key;
-        conn.ec = c.id;
-        conn.owner = c.binding;
-        conn.initialized = true;  // Initialize(id) is done by the agent during creation
-        impl_->conns.emplace(conn.key, std::move(conn));
-    } catch (const std::bad_alloc&) {
-        return fail(hr::E_OUTOFMEMORY);
-    }
-    ++b->connections_created;
-    return impl_->next_key++;
+    deliver(*impl_, std::move(p));
+    return key;
 }
 
 void Agent::release_connection(ConnectionKey key) noexcept {
