@@ -13,6 +13,7 @@
 #include "opennap/agent/client_management.h"
 #include "opennap/agent/enforcement_client.h"
 #include "opennap/agent/health_agent.h"
+#include "opennap/agent/tracing.h"
 #include "opennap/soh/attributes.h"
 #include "opennap/soh/message.h"
 
@@ -177,6 +178,7 @@ class AgentTest : public ::testing::Test {
           failing_site(std::make_shared<std::string>()),
           agent(std::make_shared<Agent>(config(failing_site), clock)),
           mgmt(agent) {
+        set_tracing_level(NapTracingLevel::Undefined);  // warnings and errors only
         EXPECT_EQ(mgmt.register_enforcement_client(info(kEcA, u"EC A")), hr::S_OK);
         EXPECT_EQ(mgmt.register_enforcement_client(info(kEcB, u"EC B")), hr::S_OK);
         EXPECT_EQ(mgmt.register_system_health_agent(info(kSha1, u"SHA one")), hr::S_OK);

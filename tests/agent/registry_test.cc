@@ -114,3 +114,17 @@ TEST_F(AgentTest, BindingCallsAfterUninitializeAreNotInitialized) {
 
 }  // namespace
 }  // namespace opennap::agent::test
+
+namespace opennap::agent::test {
+namespace {
+
+TEST(AgentTracing, LevelsFollowNapTracingLevel) {
+    for (auto l : {NapTracingLevel::Basic, NapTracingLevel::Advanced, NapTracingLevel::Debug,
+                   NapTracingLevel::Undefined}) {
+        set_tracing_level(l);
+        EXPECT_EQ(tracing_level(), l);
+    }
+}
+
+}  // namespace
+}  // namespace opennap::agent::test
