@@ -1,0 +1,46 @@
+// The agent behind the Windows-shaped objects. NapCreateInstance creates bindings and client
+// management objects over the process-wide default agent; each object keeps the agent it was
+// created with for its whole life.
+#pragma once
+
+#include <memory>
+
+#include "napwindef.h"
+#include "opennap/agent/agent.h"
+
+namespace opennap::win {
+
+// The process-wide default agent. Created on first use with a SystemClock and a default
+// AgentConfig, and driven by a background thread (AgentDriver) so that NotifySoHChange,
+// retries and fix-up polls are processed as they would be by the Windows NapAgent service.
+[[nodiscard]] std::shared_ptr<agent::Agent> default_agent();
+
+// Replaces the default agent for objects created from now on (objects already created keep
+// theirs). With drive = true a background AgentDriver runs its pending work; with false the
+// caller drives it (agent->run_pending(), e.g. under a ManualClock in tests). nullptr resets to
+// the lazily created default.
+void set_default_agent(std::shared_ptr<agent::Agent> agent, bool drive = true);
+
+// NapCreateInstance over a given agent.
+HRESULT create_instance(std::shared_ptr<agent::Agent> agent, REFCLSID rclsid, REFIID riid,
+                        void** ppv) noexcept;
+
+// Runs agent->run_pending() on a thread of its own whenever the agent has new work (its wake
+// hook) or a timer it reported falls due. Installs itself as the agent's wake hook; the
+// destructor stops and joins the thread and removes the hook.
+class AgentDriver {
+  public:
+    explicit AgentDriver(std::shared_ptr<agent::Agent> agent);
+    ~AgentDriver();
+    AgentDriver(const AgentDriver&) = delete;
+    AgentDriver& operator=(const AgentDriver&) = delete;
+
+    [[nodiscard]] const std::shared_ptr<agent::Agent>& agent() const noexcept;
+
+    class State;
+
+  private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace opennap::win

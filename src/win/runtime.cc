@@ -1,0 +1,198 @@
+// The default agent, its driver thread, and object creation (NapCreateInstance,
+// CoCreateInstance).
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "opennap/agent/clock.h"
+
+#include "com_object.h"
+#include "objects.h"
+
+#include "NapEnforcementClient.h"
+#include "NapManagement.h"
+#include "NapProtocol.h"
+#include "NapSystemHealthAgent.h"
+#include "nap_runtime.h"
+
+namespace opennap::win {
+
+// ---- AgentDriver -------------------------------------------------------------------------------
+
+class AgentDriver::State {
+  public:
+    explicit State(std::shared_ptr<agent::Agent> a) : agent(std::move(a)) {}
+
+    void wake() {
+        std::lock_guard lock(mu);
+        woken = true;
+        cv.notify_one();
+    }
+
+    void run() {
+        std::unique_lock lock(mu);
+        while (!stop) {
+            woken = false;
+            lock.unlock();
+            const std::optional<FileTime> next = agent->run_pending();
+            lock.lock();
+            if (stop || woken)
+                continue;
+            if (!next) {
+                cv.wait(lock, [&] { return woken || stop; });
+                continue;
+            }
+            const std::uint64_t now = agent->clock().now().ticks;
+            // Capped so that far-away (or "never") timers cannot overflow the wait.
+            constexpr std::uint64_t kMaxWaitTicks = agent::ticks(std::chrono::hours(1));
+            const std::uint64_t delta = next->ticks > now ? next->ticks - now : 0;
+            if (delta == 0)
+                continue;
+            const auto wait = std::chrono::nanoseconds(
+                static_cast<std::int64_t>(std::min(delta, kMaxWaitTicks) * 100));
+            cv.wait_for(lock, wait, [&] { return woken || stop; });
+        }
+    }
+
+    std::shared_ptr<agent::Agent> agent;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool woken = false;
+    bool stop = false;
+    std::thread thread;
+};
+
+AgentDriver::AgentDriver(std::shared_ptr<agent::Agent> a)
+    : state_(std::make_shared<State>(std::move(a))) {
+    std::weak_ptr<State> weak = state_;
+    state_->agent->set_wake([weak] {
+        if (auto s = weak.lock())
+            s->wake();
+    });
+    state_->thread = std::thread([s = state_] { s->run(); });
+}
+
+AgentDriver::~AgentDriver() {
+    state_->agent->set_wake([] {});
+    {
+        std::lock_guard lock(state_->mu);
+        state_->stop = true;
+        state_->cv.notify_one();
+    }
+    if (state_->thread.joinable()) {
+        if (state_->thread.get_id() == std::this_thread::get_id())
+            state_->thread.detach();  // destroyed from a callback on its own thread
+        else
+            state_->thread.join();
+    }
+}
+
+const std::shared_ptr<agent::Agent>& AgentDriver::agent() const noexcept {
+    return state_->agent;
+}
+
+// ---- the default agent -------------------------------------------------------------------------
+
+namespace {
+
+struct Runtime {
+    std::mutex mu;
+    std::shared_ptr<agent::Agent> agent;
+    std::unique_ptr<AgentDriver> driver;
+};
+
+Runtime& runtime() {
+    static Runtime r;
+    return r;
+}
+
+}  // namespace
+
+std::shared_ptr<agent::Agent> default_agent() {
+    Runtime& r = runtime();
+    std::lock_guard lock(r.mu);
+    if (!r.agent) {
+        r.agent = std::make_shared<agent::Agent>(agent::AgentConfig{},
+                                                 std::make_shared<agent::SystemClock>());
+        r.driver = std::make_unique<AgentDriver>(r.agent);
+    }
+    return r.agent;
+}
+
+void set_default_agent(std::shared_ptr<agent::Agent> a, bool drive) {
+    Runtime& r = runtime();
+    std::unique_ptr<AgentDriver> old;
+    std::shared_ptr<agent::Agent> old_agent;
+    {
+        std::lock_guard lock(r.mu);
+        old = std::move(r.driver);
+        old_agent = std::move(r.agent);
+        r.agent = std::move(a);
+        if (r.agent && drive)
+            r.driver = std::make_unique<AgentDriver>(r.agent);
+    }
+    // Stopped outside the lock: its thread may be inside a callback that creates objects.
+    old.reset();
+}
+
+// ---- object creation ---------------------------------------------------------------------------
+
+namespace {
+bool is_agent_class(REFCLSID rclsid) noexcept {
+    return IsEqualCLSID(rclsid, CLSID_NapEnforcementClientBinding) ||
+           IsEqualCLSID(rclsid, CLSID_NapSystemHealthAgentBinding) ||
+           IsEqualCLSID(rclsid, CLSID_NapClientManagement);
+}
+}  // namespace
+
+HRESULT create_instance(std::shared_ptr<agent::Agent> a, REFCLSID rclsid, REFIID riid,
+                        void** ppv) noexcept {
+    if (ppv == nullptr)
+        return E_POINTER;
+    *ppv = nullptr;
+    if (IsEqualCLSID(rclsid, CLSID_NapSoHConstructor))
+        return create_soh_constructor(riid, ppv);
+    if (IsEqualCLSID(rclsid, CLSID_NapSoHProcessor))
+        return create_soh_processor(riid, ppv);
+    if (!is_agent_class(rclsid))
+        return REGDB_E_CLASSNOTREG;
+    if (!a)
+        return E_INVALIDARG;
+    if (IsEqualCLSID(rclsid, CLSID_NapEnforcementClientBinding))
+        return create_ec_binding(std::move(a), riid, ppv);
+    if (IsEqualCLSID(rclsid, CLSID_NapSystemHealthAgentBinding))
+        return create_sha_binding(std::move(a), riid, ppv);
+    return create_client_management(std::move(a), riid, ppv);
+}
+
+}  // namespace opennap::win
+
+EXTERN_C HRESULT NapCreateInstance(REFCLSID rclsid, REFIID riid, LPVOID* ppv) noexcept {
+    if (ppv == nullptr)
+        return E_POINTER;
+    *ppv = nullptr;
+    if (!opennap::win::is_agent_class(rclsid))
+        return opennap::win::create_instance(nullptr, rclsid, riid, ppv);
+    std::shared_ptr<opennap::agent::Agent> a;
+    const HRESULT hr = opennap::win::guarded([&] {
+        a = opennap::win::default_agent();
+        return S_OK;
+    });
+    if (FAILED(hr))
+        return hr;
+    return opennap::win::create_instance(std::move(a), rclsid, riid, ppv);
+}
+
+EXTERN_C HRESULT CoCreateInstance(REFCLSID rclsid, LPUNKNOWN pUnkOuter, DWORD dwClsContext,
+                                  REFIID riid, LPVOID* ppv) noexcept {
+    if (ppv == nullptr)
+        return E_POINTER;
+    *ppv = nullptr;
+    if (pUnkOuter != nullptr)
+        return CLASS_E_NOAGGREGATION;
+    if ((dwClsContext & CLSCTX_INPROC_SERVER) == 0)
+        return REGDB_E_CLASSNOTREG;
+    return NapCreateInstance(rclsid, riid, ppv);
+}
