@@ -20,7 +20,6 @@
 #include "opennap/core/ids.h"
 #include "opennap/core/nap_structs.h"
 
-// The Windows headers after the opennap ones.
 #include "NapTypes.h"
 
 namespace opennap::win {

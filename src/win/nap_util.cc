@@ -3,7 +3,6 @@
 
 #include "convert.h"
 
-// The Windows headers after the opennap ones (convert.h).
 #include "NapUtil.h"
 
 using opennap::win::co_alloc;

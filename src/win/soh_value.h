@@ -8,7 +8,6 @@
 
 #include "convert.h"
 
-// The Windows headers after the opennap ones (convert.h).
 #include "NapError.h"
 #include "NapProtocol.h"
 
