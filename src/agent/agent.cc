@@ -39,11 +39,11 @@ Status register_component(Agent::Impl& im, std::map<NapComponentId, Component>& 
         return hr::E_INVALIDARG;
     std::lock_guard lock(im.mu);
     if (reg.contains(info.id)) {
-        agent_log()->warn("register {} {}: id already registered", what, hex_id(info.id));
+        OPENNAP_AGENT_LOG(warn, "register {} {}: id already registered", what, hex_id(info.id));
         return hr::NAP_E_CONFLICTING_ID;
     }
     if (reg.size() >= max) {
-        agent_log()->warn("register {} {}: limit of {} reached", what, hex_id(info.id), max);
+        OPENNAP_AGENT_LOG(warn, "register {} {}: limit of {} reached", what, hex_id(info.id), max);
         return hr::E_OUTOFMEMORY;
     }
     try {
@@ -55,7 +55,7 @@ Status register_component(Agent::Impl& im, std::map<NapComponentId, Component>& 
     } catch (const std::bad_alloc&) {
         return hr::E_OUTOFMEMORY;
     }
-    agent_log()->info("registered {} {} \"{}\"", what, hex_id(info.id),
+    OPENNAP_AGENT_LOG(info, "registered {} {} \"{}\"", what, hex_id(info.id),
                       utf16_to_utf8(info.friendly_name));
     return hr::S_OK;
 }
@@ -69,11 +69,11 @@ Status unregister_component(Agent::Impl& im, std::map<NapComponentId, Component>
     if (!reg.contains(id))
         return hr::NAP_E_ID_NOT_FOUND;
     if (bindings.contains(id)) {
-        agent_log()->warn("unregister {} {}: still bound", what, hex_id(id));
+        OPENNAP_AGENT_LOG(warn, "unregister {} {}: still bound", what, hex_id(id));
         return hr::NAP_E_STILL_BOUND;
     }
     reg.erase(id);
-    agent_log()->info("unregistered {} {}", what, hex_id(id));
+    OPENNAP_AGENT_LOG(info, "unregistered {} {}", what, hex_id(id));
     return hr::S_OK;
 }
 
@@ -106,7 +106,7 @@ Status Agent::set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool ena
     if (it == impl_->shas.end())
         return hr::NAP_E_ID_NOT_FOUND;
     it->second.enabled = enabled;
-    agent_log()->info("SHA {} {}", hex_id(id), enabled ? "enabled" : "disabled");
+    OPENNAP_AGENT_LOG(info, "SHA {} {}", hex_id(id), enabled ? "enabled" : "disabled");
     return hr::S_OK;
 }
 Status Agent::set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled) {
@@ -117,7 +117,7 @@ Status Agent::set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabl
     if (it == impl_->ecs.end())
         return hr::NAP_E_ID_NOT_FOUND;
     it->second.enabled = enabled;
-    agent_log()->info("EC {} {}", hex_id(id), enabled ? "enabled" : "disabled");
+    OPENNAP_AGENT_LOG(info, "EC {} {}", hex_id(id), enabled ? "enabled" : "disabled");
     return hr::S_OK;
 }
 
@@ -157,7 +157,7 @@ std::vector<ShaStatus> Agent::sha_status() const {
         ShaStatus s{comp.info, comp.enabled, impl_->sha_bindings.contains(id), false, {}};
         s.state.id = id;
         if (auto d = impl_->sha_dyn.find(id); d != impl_->sha_dyn.end()) {
-            s.has_cached_soh = d->second.cache.has_value();
+            s.has_cached_soh = d->second.cache != nullptr;
             s.state = d->second.state;
         }
         out.push_back(std::move(s));

@@ -30,6 +30,7 @@ struct Binding {
     bool closing = false;
     int in_flight = 0;
     std::uint64_t connections_created = 0;
+    std::size_t live_connections = 0;
     std::shared_ptr<EnforcementClientCallback> ec;
     std::shared_ptr<HealthAgentCallback> sha;
 };
@@ -53,14 +54,20 @@ struct ConnState {
     bool outstanding = false;
     bool ever_requested = false;
     bool probation_expired = false;
-    std::vector<SystemHealthEntityId> contributors;  // SHAs in the outstanding request
-    std::map<SystemHealthEntityId, SoH> last_sohs;   // per-SHA SoH of the last request
+    // Per SHA in the last request: its SoH, and whether it still awaits a response (a bound SHA
+    // in the outstanding request). Sorted by SHA id.
+    struct ShaSlot {
+        SystemHealthEntityId id = 0;
+        bool awaiting = false;
+        SoHPtr soh;
+    };
+    std::vector<ShaSlot> last_sohs;
     FileTime last_exchange{};
 };
 
 struct ShaDynamic {
     SystemHealthAgentState state;
-    std::optional<SoH> cache;
+    SoHPtr cache;
     bool polling = false;
     FileTime next_poll{};
 };
@@ -91,6 +98,9 @@ class Agent::Impl {
     std::map<std::pair<std::uint64_t, NapNotifyType>, std::shared_ptr<NotificationSink>> sinks;
     std::function<void()> wake;
 
+    std::size_t live_connections = 0;     // connections not down
+    std::size_t unknown_connections = 0;  // live connections without a decision
+    std::set<ConnectionKey> known;        // live connections with a decision
     ConnectionKey next_key = 1;
     BindingToken next_token = 1;
 
@@ -122,7 +132,17 @@ class Agent::Impl {
 
 // ---- shared helpers ----------------------------------------------------------------------------
 
-std::shared_ptr<spdlog::logger> agent_log();
+spdlog::logger& agent_log();
+
+// Logs through the agent's logger; the arguments (connection tags, formatted ids) are only
+// evaluated when the level is enabled.
+#define OPENNAP_AGENT_LOG(lvl, ...)                                      \
+    do {                                                                 \
+        ::spdlog::logger& agent_logger_ = ::opennap::agent::agent_log(); \
+        if (agent_logger_.should_log(::spdlog::level::lvl)) {            \
+            agent_logger_.log(::spdlog::level::lvl, __VA_ARGS__);        \
+        }                                                                \
+    } while (0)
 
 // "conn <guid|unset> corr <guid@time|none>": carried by every log line about a connection.
 inline std::string tag(const ConnState& c) {
@@ -181,6 +201,8 @@ struct Pending {
     bool wake = false;
 };
 
+// mu held: set or clear a connection's decision, keeping `known` / `unknown_connections` true.
+void set_isolation(Agent::Impl& im, ConnState& c, std::optional<IsolationInfoEx> info);
 // mu held: recompute the system isolation state; on a change queue the SHA and sink
 // notifications.
 void recompute_system(Agent::Impl& im, Pending& p);

@@ -9,7 +9,7 @@ namespace {
 thread_local std::vector<BindingToken> t_active;  // bindings this thread is inside a call of
 }
 
-std::shared_ptr<spdlog::logger> agent_log() {
+spdlog::logger& agent_log() {
     static const std::shared_ptr<spdlog::logger> logger = [] {
         if (auto l = spdlog::get("opennap.agent"))
             return l;
@@ -17,7 +17,7 @@ std::shared_ptr<spdlog::logger> agent_log() {
         spdlog::register_logger(l);
         return l;
     }();
-    return logger;
+    return *logger;
 }
 
 CallGuard::CallGuard(Agent::Impl& impl, Binding& b)
@@ -46,16 +46,25 @@ void CallGuard::release() {
 // ---- system isolation
 // ----------------------------------------------------------------------------
 
+void set_isolation(Agent::Impl& im, ConnState& c, std::optional<IsolationInfoEx> info) {
+    if (!c.down) {
+        if (c.isolation && !info) {
+            im.known.erase(c.key);
+            ++im.unknown_connections;
+        } else if (!c.isolation && info) {
+            im.known.insert(c.key);
+            --im.unknown_connections;
+        }
+    }
+    c.isolation = std::move(info);
+}
+
 void recompute_system(Agent::Impl& im, Pending& p) {
     SystemIsolation next;  // defaults: not restricted, no data, no probation, no URL
+    next.unknown_connections = im.unknown_connections > 0;
     const ConnState* decisive = nullptr;
-    for (const auto& [key, c] : im.conns) {
-        if (c.down)
-            continue;
-        if (!c.isolation) {
-            next.unknown_connections = true;
-            continue;
-        }
+    for (ConnectionKey key : im.known) {
+        const ConnState& c = im.conns.at(key);
         const auto sev = static_cast<std::uint32_t>(c.isolation->isolation_state);
         if (decisive == nullptr) {
             decisive = &c;
@@ -81,10 +90,10 @@ void recompute_system(Agent::Impl& im, Pending& p) {
         next.info.prob_end_time != im.system.info.prob_end_time ||
         next.info.extended_isolation_state != im.system.info.extended_isolation_state ||
         next.info.failure_url != im.system.info.failure_url;
-    agent_log()->info("system isolation state {} -> {} (probation end {}, unknown connections {})",
-                      to_string(im.system.info.isolation_state),
-                      to_string(next.info.isolation_state), next.info.prob_end_time.to_string(),
-                      next.unknown_connections);
+    OPENNAP_AGENT_LOG(
+        info, "system isolation state {} -> {} (probation end {}, unknown connections {})",
+        to_string(im.system.info.isolation_state), to_string(next.info.isolation_state),
+        next.info.prob_end_time.to_string(), next.unknown_connections);
     im.system = next;
     if (!state_or_probation_changed)
         return;
@@ -102,17 +111,21 @@ void recompute_system(Agent::Impl& im, Pending& p) {
 void orphan_request(Agent::Impl& im, ConnState& c, Pending& p) {
     if (!c.outstanding || !c.correlation_id)
         return;
-    for (SystemHealthEntityId id : c.contributors) {
-        auto it = im.sha_bindings.find(id);
+    std::size_t notified = 0;
+    for (ConnState::ShaSlot& slot : c.last_sohs) {
+        if (!slot.awaiting)
+            continue;
+        slot.awaiting = false;
+        auto it = im.sha_bindings.find(slot.id);
         if (it == im.sha_bindings.end() || it->second.closing)
             continue;
-        p.orphans.emplace_back(Pending::ShaCall{CallGuard(im, it->second), it->second.sha, id},
+        p.orphans.emplace_back(Pending::ShaCall{CallGuard(im, it->second), it->second.sha, slot.id},
                                *c.correlation_id);
+        ++notified;
     }
-    agent_log()->info("{}: outstanding SoH request orphaned ({} SHAs notified)", tag(c),
-                      c.contributors.size());
+    OPENNAP_AGENT_LOG(info, "{}: outstanding SoH request orphaned ({} SHAs notified)", tag(c),
+                      notified);
     c.outstanding = false;
-    c.contributors.clear();
 }
 
 void connection_down(Agent::Impl& im, ConnState& c, Pending& p) {
@@ -122,7 +135,17 @@ void connection_down(Agent::Impl& im, ConnState& c, Pending& p) {
     if (c.connection_id)
         im.conn_ids.erase({c.ec, *c.connection_id});
     c.down = true;
-    agent_log()->info("{}: connection down (EC {})", tag(c), hex_id(c.ec));
+    --im.live_connections;
+    if (c.isolation) {
+        im.known.erase(c.key);
+    } else {
+        --im.unknown_connections;
+    }
+    if (auto b = im.ec_bindings.find(c.ec);
+        b != im.ec_bindings.end() && b->second.token == c.owner) {
+        --b->second.live_connections;
+    }
+    OPENNAP_AGENT_LOG(info, "{}: connection down (EC {})", tag(c), hex_id(c.ec));
     recompute_system(im, p);
 }
 
@@ -137,7 +160,8 @@ void drop_ec_binding(Agent::Impl& im, EnforcementEntityId id, Pending& p) {
         if (c.owner == token)
             connection_down(im, c, p);
     }
-    agent_log()->warn("EC {} unbound: its callback reported the server unavailable", hex_id(id));
+    OPENNAP_AGENT_LOG(warn, "EC {} unbound: its callback reported the server unavailable",
+                      hex_id(id));
 }
 
 void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id) {
@@ -146,10 +170,10 @@ void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id) {
         d->second.cache.reset();
         d->second.polling = false;
     }
-    agent_log()->warn(
-        "SHA {} unbound and its cached SoH flushed: its callback reported the "
-        "server unavailable",
-        hex_id(id));
+    OPENNAP_AGENT_LOG(warn,
+                      "SHA {} unbound and its cached SoH flushed: its callback reported the "
+                      "server unavailable",
+                      hex_id(id));
 }
 
 void deliver(Agent::Impl& im, Pending&& p) {
@@ -196,15 +220,16 @@ Result<BindingToken> bind_component(Agent::Impl& im, std::map<NapComponentId, Co
     std::lock_guard lock(im.mu);
     auto it = reg.find(id);
     if (it == reg.end()) {
-        agent_log()->warn("{} {} attempted to initialize but is not registered", what, hex_id(id));
+        OPENNAP_AGENT_LOG(warn, "{} {} attempted to initialize but is not registered", what,
+                          hex_id(id));
         return fail(hr::NAP_E_NOT_REGISTERED);
     }
     if (!it->second.enabled) {
-        agent_log()->warn("{} {} attempted to initialize but is disabled", what, hex_id(id));
+        OPENNAP_AGENT_LOG(warn, "{} {} attempted to initialize but is disabled", what, hex_id(id));
         return fail(hr::NAP_E_ENTITY_DISABLED);
     }
     if (bindings.contains(id)) {
-        agent_log()->warn("{} {} attempted to initialize but is already initialized", what,
+        OPENNAP_AGENT_LOG(warn, "{} {} attempted to initialize but is already initialized", what,
                           hex_id(id));
         return fail(hr::ERROR_ALREADY_INITIALIZED);
     }
@@ -214,7 +239,7 @@ Result<BindingToken> bind_component(Agent::Impl& im, std::map<NapComponentId, Co
     b.ec = std::move(ec);
     b.sha = std::move(sha);
     bindings.emplace(id, std::move(b));
-    agent_log()->info("{} {} bound", what, hex_id(id));
+    OPENNAP_AGENT_LOG(info, "{} {} bound", what, hex_id(id));
     return bindings.at(id).token;
 }
 
@@ -248,7 +273,7 @@ Status unbind_component(Agent::Impl& im, std::map<NapComponentId, Binding>& bind
     } else if (auto d = im.sha_dyn.find(c.id); d != im.sha_dyn.end()) {
         d->second.polling = false;
     }
-    agent_log()->info("{} {} unbound", what, hex_id(c.id));
+    OPENNAP_AGENT_LOG(info, "{} {} unbound", what, hex_id(c.id));
     return hr::S_OK;
 }
 
@@ -295,17 +320,11 @@ Result<ConnectionKey> Agent::create_connection(const Caller& c) {
         Binding* b = impl_->ec_binding(c);
         if (b == nullptr)
             return fail(hr::NAP_E_NOT_INITIALIZED);
-        std::size_t mine = 0, live = 0;
-        for (const auto& [k, conn] : impl_->conns) {
-            if (conn.down)
-                continue;
-            ++live;
-            if (conn.owner == c.binding)
-                ++mine;
-        }
+        const std::size_t mine = b->live_connections;
+        const std::size_t live = impl_->live_connections;
         if (mine >= impl_->config.max_connections_per_ec ||
             live >= impl_->config.max_connections_total) {
-            agent_log()->warn("EC {}: connection quota reached ({} of this EC, {} in all)",
+            OPENNAP_AGENT_LOG(warn, "EC {}: connection quota reached ({} of this EC, {} in all)",
                               hex_id(c.id), mine, live);
             return fail(hr::E_OUTOFMEMORY);
         }
@@ -322,6 +341,9 @@ Result<ConnectionKey> Agent::create_connection(const Caller& c) {
             return fail(hr::E_OUTOFMEMORY);
         }
         ++b->connections_created;
+        ++b->live_connections;
+        ++impl_->live_connections;
+        ++impl_->unknown_connections;
         key = impl_->next_key++;
         recompute_system(*impl_, p);  // a new connection is in an unknown state
     }
@@ -372,7 +394,7 @@ Status Agent::notify_soh_change(const Caller& c) {
         if (impl_->sha_binding(c) == nullptr)
             return hr::NAP_E_NOT_INITIALIZED;
         impl_->soh_change_pending = true;
-        agent_log()->info("SHA {} reported an SoH change", hex_id(c.id));
+        OPENNAP_AGENT_LOG(info, "SHA {} reported an SoH change", hex_id(c.id));
     }
     Pending p;
     p.wake = true;
@@ -390,8 +412,8 @@ Status Agent::notify_soh_change_failure(const Caller& c) {
         const FileTime due{impl_->clock->now().ticks +
                            ticks(impl_->config.soh_change_retry_interval)};
         impl_->ec_retry_due[c.id] = due;
-        agent_log()->info("EC {} could not process an SoH change; retrying at {}", hex_id(c.id),
-                          due.to_string());
+        OPENNAP_AGENT_LOG(info, "EC {} could not process an SoH change; retrying at {}",
+                          hex_id(c.id), due.to_string());
     }
     Pending p;
     p.wake = true;
@@ -407,7 +429,7 @@ Status Agent::flush_cache(const Caller& c) {
         return hr::NAP_E_NOT_INITIALIZED;
     if (auto d = impl_->sha_dyn.find(c.id); d != impl_->sha_dyn.end())
         d->second.cache.reset();
-    agent_log()->info("SHA {} flushed its cached SoH", hex_id(c.id));
+    OPENNAP_AGENT_LOG(info, "SHA {} flushed its cached SoH", hex_id(c.id));
     return hr::S_OK;
 }
 
@@ -484,7 +506,7 @@ std::optional<FileTime> Agent::run_pending() {
                 !c.probation_expired && c.isolation->prob_end_time <= now) {
                 c.probation_expired = true;
                 impl_->soh_change_pending = true;
-                agent_log()->info("{}: probation ended at {}", tag(c),
+                OPENNAP_AGENT_LOG(info, "{}: probation ended at {}", tag(c),
                                   c.isolation->prob_end_time.to_string());
             }
         }
@@ -539,7 +561,7 @@ std::optional<FileTime> Agent::run_pending() {
         d->second.state.fixup_info = *info;
         if (info->state != FixupState::InProgress) {
             d->second.polling = false;
-            agent_log()->info("SHA {} fix-up finished: {}", hex_id(call.id),
+            OPENNAP_AGENT_LOG(info, "SHA {} fix-up finished: {}", hex_id(call.id),
                               to_string(info->state));
             // A successful fix-up is a health change (nap-api.md §10.2 remark).
             if (was_in_progress && info->state == FixupState::Success) {

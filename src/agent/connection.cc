@@ -27,8 +27,8 @@ Result<ConnState*> reach(Agent::Impl& im, const Caller& c, ConnectionKey key, Wh
         return fail(hr::E_INVALIDARG);
     // The caller's binding must be live and must be the one that created the connection.
     if (im.ec_binding(c) == nullptr || it->second.owner != c.binding) {
-        agent_log()->warn("{}: access denied to EC {} (binding {})", tag(it->second), hex_id(c.id),
-                          c.binding);
+        OPENNAP_AGENT_LOG(warn, "{}: access denied to EC {} (binding {})", tag(it->second),
+                          hex_id(c.id), c.binding);
         return fail(hr::E_ACCESSDENIED);
     }
     return &it->second;
@@ -101,23 +101,29 @@ Status Agent::conn_set_connection_id(const Caller& c, ConnectionKey key, const C
         if (auto found = im.conn_ids.find(index_key);
             found != im.conn_ids.end() && found->second != s.key) {
             // conn_ids holds live connections only (connection_down removes them).
-            agent_log()->warn("{}: connection id {} already used by another connection of EC {}",
+            OPENNAP_AGENT_LOG(warn,
+                              "{}: connection id {} already used by another connection of EC {}",
                               tag(s), id->to_string(), hex_id(s.ec));
             return hr::NAP_E_CONFLICTING_ID;
         }
         try {
             if (im.alloc_fails("connection-id"))
                 throw std::bad_alloc();
-            im.conn_ids.insert_or_assign(index_key, s.key);  // may throw: nothing changed yet
+            if (s.connection_id) {
+                // Re-key the connection's own index node: no allocation, cannot fail.
+                auto node = im.conn_ids.extract({s.ec, *s.connection_id});
+                node.key() = index_key;
+                im.conn_ids.insert(std::move(node));
+            } else {
+                im.conn_ids.emplace(index_key, s.key);  // may throw: nothing changed yet
+            }
         } catch (const std::bad_alloc&) {
-            agent_log()->error("{}: out of memory setting connection id {}", tag(s),
-                               id->to_string());
+            OPENNAP_AGENT_LOG(err, "{}: out of memory setting connection id {}", tag(s),
+                              id->to_string());
             return hr::E_OUTOFMEMORY;
         }
-        if (s.connection_id)
-            im.conn_ids.erase({s.ec, *s.connection_id});
         s.connection_id = *id;
-        agent_log()->info("{}: connection id set (EC {})", tag(s), hex_id(s.ec));
+        OPENNAP_AGENT_LOG(info, "{}: connection id set (EC {})", tag(s), hex_id(s.ec));
         return hr::S_OK;
     });
 }
@@ -200,8 +206,9 @@ Status Agent::conn_set_isolation_info(const Caller& c, ConnectionKey key,
     if (!info->is_valid())
         return hr::E_INVALIDARG;
     return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
-        s.isolation = IsolationInfoEx{info->isolation_state, ExtendedIsolationState::NoData,
-                                      info->prob_end_time, info->failure_url};
+        set_isolation(*impl_, s,
+                      IsolationInfoEx{info->isolation_state, ExtendedIsolationState::NoData,
+                                      info->prob_end_time, info->failure_url});
         return hr::S_OK;
     });
 }
@@ -223,7 +230,7 @@ Status Agent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
     if (!info->is_valid())
         return hr::E_INVALIDARG;
     return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
-        s.isolation = *info;
+        set_isolation(*impl_, s, *info);
         return hr::S_OK;
     });
 }

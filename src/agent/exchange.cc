@@ -24,13 +24,15 @@ SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult 
     return soh;
 }
 
-soh::ReportEntry to_entry(const SoH& soh) {
-    soh::ReportEntry e;
-    e.id = load_be32(soh.attributes.front().value.data());
-    for (std::size_t i = 1; i < soh.attributes.size(); ++i) {
-        e.attributes.push_back({soh.attributes[i].type, 0, soh.attributes[i].value});
-    }
-    return e;
+SoHPtr generated_soh(SystemHealthEntityId id, FailureCategory category, HResult error) {
+    return std::make_shared<const SoH>(system_generated(id, category, error));
+}
+
+// Appends an SHA's SoH to an encoded message body as its SoHReportEntry (System-Health-ID TLV,
+// then its attributes); the caller patches the message lengths.
+void append_entry(std::vector<std::uint8_t>& out, const SoH& soh) {
+    for (const SoHAttribute& a : soh.attributes)
+        soh::append_tlv(out, a.type, a.value);
 }
 
 SoH from_entry(const soh::EntryView& e) {
@@ -44,22 +46,15 @@ SoH from_entry(const soh::EntryView& e) {
     return soh;
 }
 
-std::size_t entry_size(const soh::ReportEntry& e) {
-    std::size_t n = 8;  // System-Health-ID TLV
-    for (const auto& a : e.attributes)
-        n += 4 + a.value.size();
-    return n;
-}
-
 struct ShaPlan {
     SystemHealthEntityId id = 0;
     std::string name;
     CallGuard guard;                          // only when bound
     std::shared_ptr<HealthAgentCallback> cb;  // only when bound
-    std::optional<SoH> cached;
-    std::optional<SoH> previous;  // this connection's last SoH from this SHA
+    SoHPtr cached;
+    SoHPtr previous;  // this connection's last SoH from this SHA
     // results
-    SoH soh;
+    SoHPtr soh;
     bool generated = false;
     bool update_cache = false;
     bool drop = false;
@@ -115,7 +110,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
         if (conn.owner != c.binding)
             return fail(hr::E_ACCESSDENIED);
         if (!conn.connection_id) {
-            agent_log()->warn("{}: GetSoHRequest before SetConnectionId (EC {})", tag(conn),
+            OPENNAP_AGENT_LOG(warn, "{}: GetSoHRequest before SetConnectionId (EC {})", tag(conn),
                               hex_id(c.id));
             return fail(hr::NAP_E_NOT_INITIALIZED);
         }
@@ -134,8 +129,9 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
             plan.name = utf16_to_utf8(comp.info.friendly_name);
             if (auto d = im.sha_dyn.find(id); d != im.sha_dyn.end())
                 plan.cached = d->second.cache;
-            if (auto prev = conn.last_sohs.find(id); prev != conn.last_sohs.end()) {
-                plan.previous = prev->second;
+            for (const auto& slot : conn.last_sohs) {
+                if (slot.id == id)
+                    plan.previous = slot.soh;
             }
             if (auto bi = im.sha_bindings.find(id);
                 bi != im.sha_bindings.end() && !bi->second.closing) {
@@ -154,35 +150,38 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
             const Status s = p.cb->get_soh_request(req);
             if (is_server_unavailable(s)) {
                 p.drop = true;
-                p.soh = system_generated(p.id, FailureCategory::ClientComponent,
-                                         hr::NAP_E_NOT_INITIALIZED);
+                p.soh = generated_soh(p.id, FailureCategory::ClientComponent,
+                                      hr::NAP_E_NOT_INITIALIZED);
                 p.generated = true;
             } else if (s.failed()) {
-                p.soh = system_generated(p.id, FailureCategory::ClientComponent, s);
+                p.soh = std::make_shared<const SoH>(
+                    system_generated(p.id, FailureCategory::ClientComponent, s));
                 p.generated = true;
             } else if (auto fresh = req.take_new_soh()) {
                 p.update_cache = req.cache_flag();
-                p.soh = std::move(*fresh);
+                p.soh = std::make_shared<const SoH>(std::move(*fresh));
             } else if (p.cached) {
-                p.soh = *p.cached;
+                p.soh = p.cached;
             } else {
-                p.soh = system_generated(p.id, FailureCategory::ClientComponent,
-                                         hr::NAP_E_NO_CACHED_SOH);
+                p.soh =
+                    generated_soh(p.id, FailureCategory::ClientComponent, hr::NAP_E_NO_CACHED_SOH);
                 p.generated = true;
             }
         } else if (p.cached) {
-            p.soh = *p.cached;  // unbound at boot: the cache is what it is for
+            p.soh = p.cached;  // unbound at boot: the cache is what it is for
         } else {
             p.soh =
-                system_generated(p.id, FailureCategory::ClientComponent, hr::NAP_E_NOT_INITIALIZED);
+                generated_soh(p.id, FailureCategory::ClientComponent, hr::NAP_E_NOT_INITIALIZED);
             p.generated = true;
         }
-        if (p.previous) {
+        if (p.previous == p.soh) {
+            p.changed = false;  // the very same (cached) SoH
+        } else if (p.previous) {
             bool equal = false;
             Result<bool> cmp = fail(hr::E_NOTIMPL);
             if (p.cb && !p.drop)
-                cmp = p.cb->compare_soh_requests(*p.previous, p.soh);
-            equal = cmp ? *cmp : (*p.previous == p.soh);
+                cmp = p.cb->compare_soh_requests(*p.previous, *p.soh);
+            equal = cmp ? *cmp : (*p.previous == *p.soh);
             p.changed = !equal;
         }
         p.guard.release();
@@ -202,7 +201,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
                     throw std::bad_alloc();
                 im.sha_dyn[p.id].cache = p.soh;
             } catch (const std::bad_alloc&) {
-                agent_log()->warn("{}: SoH of SHA {} not cached: out of memory", tag(conn),
+                OPENNAP_AGENT_LOG(warn, "{}: SoH of SHA {} not cached: out of memory", tag(conn),
                                   hex_id(p.id));
             }
         }
@@ -215,54 +214,55 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     soh::Message msg = build_system_part(im, corr, generated);
     auto base = soh::encode(msg);
     if (!base || base->size() > conn.max_size) {
-        agent_log()->error(
-            "{}: SoH request could not be created: the connection's maximum size "
-            "{} is too small for the system SoH ({} bytes)",
-            tag(conn), conn.max_size, base ? base->size() : 0);
+        OPENNAP_AGENT_LOG(err,
+                          "{}: SoH request could not be created: the connection's maximum size "
+                          "{} is too small for the system SoH ({} bytes)",
+                          tag(conn), conn.max_size, base ? base->size() : 0);
         return fail(hr::NAP_E_MAXSIZE_TOO_SMALL);
     }
-    std::size_t size = base->size();
-    std::vector<SystemHealthEntityId> contributors;
-    std::map<SystemHealthEntityId, SoH> sohs;
+    std::vector<std::uint8_t> bytes = std::move(*base);
+    std::vector<ConnState::ShaSlot> sohs;
+    sohs.reserve(plans.size());
     bool changed = conn.last_sohs.empty();
     std::string left_out;
+    std::size_t entries = 0;
     for (ShaPlan& p : plans) {
-        soh::ReportEntry e = to_entry(p.soh);
-        const std::size_t n = entry_size(e);
-        if (size + n > conn.max_size || msg.entries.size() >= maxSystemHealthEntityCount) {
+        std::size_t n = 0;
+        for (const SoHAttribute& a : p.soh->attributes)
+            n += soh::kTlvHeaderSize + a.value.size();
+        if (bytes.size() + n > conn.max_size || entries >= maxSystemHealthEntityCount) {
             left_out += (left_out.empty() ? "" : ", ") + p.name + " (" + hex_id(p.id) + ")";
             continue;
         }
-        size += n;
-        msg.entries.push_back(std::move(e));
-        if (p.cb && !p.drop)
-            contributors.push_back(p.id);
+        append_entry(bytes, *p.soh);
+        ++entries;
         changed = changed || p.changed;
-        sohs.emplace(p.id, std::move(p.soh));
+        sohs.push_back(ConnState::ShaSlot{p.id, p.cb && !p.drop, std::move(p.soh)});
     }
     if (!left_out.empty()) {
-        agent_log()->warn(
-            "{}: SoH request could not include these system health agents "
-            "(maximum size {}): {}",
-            tag(conn), conn.max_size, left_out);
+        OPENNAP_AGENT_LOG(warn,
+                          "{}: SoH request could not include these system health agents "
+                          "(maximum size {}): {}",
+                          tag(conn), conn.max_size, left_out);
     }
     changed = changed || sohs.size() != conn.last_sohs.size();
-    auto bytes = soh::encode(msg, conn.max_size);
-    if (!bytes)
-        return fail(hr::NAP_E_MAXSIZE_TOO_SMALL);
+    // Patch the outer and inner lengths for the appended entries (bytes.size() <= max_size
+    // <= 0xFFFF, checked above).
+    store_be16(bytes.data() + 2, static_cast<std::uint16_t>(bytes.size() - 4));
+    store_be16(bytes.data() + 10,
+               static_cast<std::uint16_t>(bytes.size() - soh::kMessageHeaderSize));
 
     const bool retrigger = changed || conn.probation_expired;
     conn.probation_expired = false;
     conn.correlation_id = corr;
-    conn.request = NetworkSoH{std::move(*bytes)};
+    conn.request = NetworkSoH{std::move(bytes)};
     conn.response.reset();
     conn.flags = freshSoHRequest;
     conn.outstanding = true;
     conn.ever_requested = true;
-    conn.contributors = std::move(contributors);
     conn.last_sohs = std::move(sohs);
-    agent_log()->info("{}: SoH request built, {} bytes, {} SHA entries, retriggerHint {}",
-                      tag(conn), conn.request->data.size(), msg.entries.size(), retrigger);
+    OPENNAP_AGENT_LOG(info, "{}: SoH request built, {} bytes, {} SHA entries, retriggerHint {}",
+                      tag(conn), conn.request->data.size(), entries, retrigger);
     return retrigger;
 }
 
@@ -304,15 +304,15 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
         if (bytes.empty()) {
             // A zero-sized response is valid: the server did not evaluate health. The connection
             // stays unknown and the SHAs' requests are orphaned (docs/agent.md).
-            agent_log()->info("{}: empty SoH response: no health evaluation", tag(conn));
+            OPENNAP_AGENT_LOG(info, "{}: empty SoH response: no health evaluation", tag(conn));
             orphan_request(im, conn, pending);
-            conn.isolation.reset();
+            set_isolation(im, conn, std::nullopt);
             conn.last_exchange = im.clock->now();
             recompute_system(im, pending);
         } else {
             auto view = soh::decode(bytes, {.expect = soh::Direction::Response});
             if (!view) {
-                agent_log()->warn("{}: invalid SoH response dropped: {}", tag(conn),
+                OPENNAP_AGENT_LOG(warn, "{}: invalid SoH response dropped: {}", tag(conn),
                                   view.error().message());
                 return hr::NAP_E_INVALID_PACKET;
             }
@@ -327,18 +327,20 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                           got->begin());
             }
             if (!got) {
-                agent_log()->warn("{}: SoH response without a correlation id dropped", tag(conn));
+                OPENNAP_AGENT_LOG(warn, "{}: SoH response without a correlation id dropped",
+                                  tag(conn));
                 return hr::NAP_E_INVALID_PACKET;
             }
             if (*got != corr.to_bytes()) {
-                agent_log()->warn(
+                OPENNAP_AGENT_LOG(
+                    warn,
                     "{}: a packet was received with an unexpected correlation of {} instead of {}",
                     tag(conn), CorrelationId::from_bytes(*got).to_string(), corr.to_string());
                 return hr::NAP_E_MISMATCHED_ID;
             }
             const auto& q = view->system.quarantine_state;
             if (!q) {
-                agent_log()->warn("{}: SoH response without MS-Quarantine-State dropped",
+                OPENNAP_AGENT_LOG(warn, "{}: SoH response without MS-Quarantine-State dropped",
                                   tag(conn));
                 return hr::NAP_E_INVALID_PACKET;
             }
@@ -347,7 +349,7 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
             const auto ext = static_cast<ExtendedIsolationState>(
                 soh::quarantine_flags::extended_state(q->flags));
             if (!is_valid(state) || !is_valid(ext)) {
-                agent_log()->warn("{}: SoH response with quarantine flags 0x{:04X} dropped",
+                OPENNAP_AGENT_LOG(warn, "{}: SoH response with quarantine flags 0x{:04X} dropped",
                                   tag(conn), q->flags);
                 return hr::NAP_E_INVALID_PACKET;
             }
@@ -389,7 +391,8 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                 auto bi = im.sha_bindings.find(e.id);
                 if (bi == im.sha_bindings.end() || bi->second.closing) {
                     if (!im.shas.contains(e.id)) {
-                        agent_log()->info("{}: response for SHA {} that is not installed ignored",
+                        OPENNAP_AGENT_LOG(info,
+                                          "{}: response for SHA {} that is not installed ignored",
                                           tag(conn), hex_id(e.id));
                     }
                     continue;
@@ -399,12 +402,10 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                                             from_entry(e), flags});
             }
             // SHAs whose request got no response (no matching SHV) are told it was orphaned.
-            std::vector<SystemHealthEntityId> unanswered;
-            for (SystemHealthEntityId id : conn.contributors) {
-                if (!answered.contains(id))
-                    unanswered.push_back(id);
+            for (auto& slot : conn.last_sohs) {
+                if (answered.contains(slot.id))
+                    slot.awaiting = false;
             }
-            conn.contributors = std::move(unanswered);
             orphan_request(im, conn, pending);
             if (view->system.installed_shvs && !view->system.installed_shvs->empty()) {
                 conn.installed_shvs.clear();
@@ -412,10 +413,10 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                     conn.installed_shvs.push_back(view->system.installed_shvs->u32(i));
                 }
             }
-            conn.isolation = info;
+            set_isolation(im, conn, info);
             conn.probation_expired = false;
             conn.last_exchange = im.clock->now();
-            agent_log()->info("{}: SoH response processed: {}{}, {} SHA responses", tag(conn),
+            OPENNAP_AGENT_LOG(info, "{}: SoH response processed: {}{}, {} SHA responses", tag(conn),
                               to_string(info.isolation_state),
                               info.isolation_state == IsolationState::InProbation
                                   ? " until " + info.prob_end_time.to_string()
@@ -424,11 +425,12 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
             recompute_system(im, pending);
         }
         conn.outstanding = false;
-        conn.contributors.clear();
+        for (auto& slot : conn.last_sohs)
+            slot.awaiting = false;
     }
 
     for (Dispatch& d : dispatch) {
-        ShaRequest req(corr, std::nullopt);
+        ShaRequest req(corr, nullptr);
         req.set_response(std::move(d.response), d.flags);
         const Status s = d.cb->process_soh_response(req);
         std::optional<Result<FixupInfo>> fix;
@@ -443,7 +445,7 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
         auto& dyn = im.sha_dyn[d.id];
         if (s == hr::NAP_E_INVALID_PACKET) {
             dyn.state.failure_category = FailureCategory::ClientComponent;
-            agent_log()->warn("SHA {} rejected its SoH response as invalid", hex_id(d.id));
+            OPENNAP_AGENT_LOG(warn, "SHA {} rejected its SoH response as invalid", hex_id(d.id));
         }
         if (fix && *fix) {
             dyn.state.fixup_info = **fix;

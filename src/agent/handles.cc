@@ -22,7 +22,7 @@ Result<SoH> ShaRequest::soh_request() const {
     if (new_soh_)
         return *new_soh_;
     if (cached_)
-        return *cached_;
+        return SoH(*cached_);
     return fail(hr::NAP_E_NO_CACHED_SOH);
 }
 

@@ -20,11 +20,11 @@ void set_tracing_level(NapTracingLevel level) {
             l = spdlog::level::trace;
             break;
     }
-    agent_log()->set_level(l);
+    agent_log().set_level(l);
 }
 
 NapTracingLevel tracing_level() {
-    switch (agent_log()->level()) {
+    switch (agent_log().level()) {
         case spdlog::level::trace:
             return NapTracingLevel::Debug;
         case spdlog::level::debug:

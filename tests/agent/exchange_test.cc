@@ -287,7 +287,7 @@ TEST_F(ExchangeTest, ShaRejectingItsResponseIsRecorded) {
 }
 
 TEST_F(ExchangeTest, InvalidShaSohIsRefusedByTheRequestObject) {
-    ShaRequest r(CorrelationId{}, std::nullopt);
+    ShaRequest r(CorrelationId{}, nullptr);
     EXPECT_EQ(r.set_soh_request(SoH{}, true), hr::E_INVALIDARG);
     EXPECT_EQ(r.set_soh_request(SoH{{{soh::tlv_type::kHealthClass, {0}}}}, true), hr::E_INVALIDARG);
     EXPECT_EQ(r.soh_request().error(), hr::NAP_E_NO_CACHED_SOH);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,9 +14,13 @@
 
 namespace opennap::agent {
 
+// An immutable SoH shared between the agent's cache, a connection's last request and the
+// request objects (never copied on the exchange path).
+using SoHPtr = std::shared_ptr<const SoH>;
+
 class ShaRequest {
   public:
-    ShaRequest(CorrelationId correlation_id, std::optional<SoH> cached_soh)
+    ShaRequest(CorrelationId correlation_id, SoHPtr cached_soh)
         : correlation_id_(correlation_id), cached_(std::move(cached_soh)) {}
 
     [[nodiscard]] const CorrelationId& correlation_id() const noexcept { return correlation_id_; }
@@ -45,7 +50,7 @@ class ShaRequest {
 
   private:
     CorrelationId correlation_id_;
-    std::optional<SoH> cached_;
+    SoHPtr cached_;
     std::optional<SoH> new_soh_;
     bool cache_flag_ = false;
     std::optional<SoH> response_;
