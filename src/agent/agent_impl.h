@@ -95,6 +95,7 @@ class Agent::Impl {
 
     bool soh_change_pending = false;
     std::map<EnforcementEntityId, FileTime> ec_retry_due;
+    std::map<EnforcementEntityId, FileTime> ec_refresh_due;  // next GetConnections
     std::map<std::pair<std::uint64_t, NapNotifyType>, std::shared_ptr<NotificationSink>> sinks;
     std::function<void()> wake;
 

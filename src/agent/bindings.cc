@@ -2,6 +2,7 @@
 #include <new>
 
 #include "agent_impl.h"
+#include "opennap/agent/connection.h"
 
 namespace opennap::agent {
 
@@ -156,6 +157,7 @@ void drop_ec_binding(Agent::Impl& im, EnforcementEntityId id, Pending& p) {
     const BindingToken token = it->second.token;
     im.ec_bindings.erase(it);
     im.ec_retry_due.erase(id);
+    im.ec_refresh_due.erase(id);
     for (auto& [key, c] : im.conns) {
         if (c.owner == token)
             connection_down(im, c, p);
@@ -266,6 +268,7 @@ Status unbind_component(Agent::Impl& im, std::map<NapComponentId, Binding>& bind
     bindings.erase(c.id);
     if (kind == Caller::Kind::EnforcementClient) {
         im.ec_retry_due.erase(c.id);
+        im.ec_refresh_due.erase(c.id);
         for (auto& [key, conn] : im.conns) {
             if (conn.owner == token)
                 connection_down(im, conn, p);
@@ -281,8 +284,14 @@ Status unbind_component(Agent::Impl& im, std::map<NapComponentId, Binding>& bind
 
 Result<BindingToken> Agent::bind_ec(EnforcementEntityId id,
                                     std::shared_ptr<EnforcementClientCallback> callback) {
-    return bind_component(*impl_, impl_->ecs, impl_->ec_bindings, id, std::move(callback), nullptr,
-                          "EC");
+    auto token = bind_component(*impl_, impl_->ecs, impl_->ec_bindings, id, std::move(callback),
+                                nullptr, "EC");
+    if (token && impl_->config.connections_refresh_interval.count() > 0) {
+        std::lock_guard lock(impl_->mu);
+        impl_->ec_refresh_due[id] =
+            FileTime{impl_->clock->now().ticks + ticks(impl_->config.connections_refresh_interval)};
+    }
+    return token;
 }
 
 Result<BindingToken> Agent::bind_sha(SystemHealthEntityId id,
@@ -465,6 +474,10 @@ std::optional<FileTime> Agent::Impl::next_due() const {
     };
     for (const auto& [id, t] : ec_retry_due)
         consider(t);
+    for (const auto& [id, t] : ec_refresh_due) {
+        if (ec_bindings.contains(id))
+            consider(t);
+    }
     for (const auto& [id, d] : sha_dyn) {
         if (d.polling)
             consider(d.next_poll);
@@ -485,6 +498,8 @@ std::optional<FileTime> Agent::run_pending() {
         EnforcementEntityId id;
     };
     std::vector<EcCall> notify;
+    std::vector<EcCall> refresh;
+    std::vector<BindingToken> refresh_tokens;
     std::vector<Pending::ShaCall> polls;
     {
         std::lock_guard lock(impl_->mu);
@@ -515,6 +530,14 @@ std::optional<FileTime> Agent::run_pending() {
             for (const auto& [id, b] : impl_->ec_bindings)
                 targets.insert(id);
         }
+        for (auto& [id, due] : impl_->ec_refresh_due) {
+            auto it = impl_->ec_bindings.find(id);
+            if (due > now || it == impl_->ec_bindings.end() || it->second.closing)
+                continue;
+            due = FileTime{now.ticks + ticks(impl_->config.connections_refresh_interval)};
+            refresh.push_back(EcCall{CallGuard(*impl_, it->second), it->second.ec, id});
+            refresh_tokens.push_back(it->second.token);
+        }
         for (EnforcementEntityId id : targets) {
             auto it = impl_->ec_bindings.find(id);
             if (it == impl_->ec_bindings.end() || it->second.closing)
@@ -544,6 +567,35 @@ std::optional<FileTime> Agent::run_pending() {
             }
             deliver(*impl_, std::move(p));
         }
+    }
+    for (std::size_t i = 0; i < refresh.size(); ++i) {
+        // GetConnections: the EC's connections that are up. Any other live connection of this
+        // binding is taken down (the EC lost track of it, e.g. after a crash of its worker).
+        auto listed = refresh[i].cb->get_connections();
+        refresh[i].guard.release();
+        Pending p;
+        {
+            std::lock_guard lock(impl_->mu);
+            if (!listed) {
+                if (is_server_unavailable(listed.error()))
+                    drop_ec_binding(*impl_, refresh[i].id, p);
+            } else {
+                std::set<ConnectionKey> up;
+                for (const auto& conn : *listed) {
+                    if (conn && conn->owner().binding == refresh_tokens[i])
+                        up.insert(conn->key());
+                }
+                for (auto& [key, conn] : impl_->conns) {
+                    if (conn.owner == refresh_tokens[i] && !conn.down && !up.contains(key)) {
+                        OPENNAP_AGENT_LOG(warn, "{}: EC {} no longer lists the connection as up",
+                                          tag(conn), hex_id(refresh[i].id));
+                        connection_down(*impl_, conn, p);
+                    }
+                }
+            }
+        }
+        deliver(*impl_, std::move(p));
+        // `listed` (and any last handle in it) is released here, without the lock.
     }
     for (auto& call : polls) {
         auto info = call.cb->get_fixup_info();

@@ -188,6 +188,7 @@ class AgentTest : public ::testing::Test {
         AgentConfig c;
         c.fail_allocation = [site](std::string_view s) { return !site->empty() && s == *site; };
         c.machine.machine_name = "harness.opennap.test";
+        c.connections_refresh_interval = std::chrono::milliseconds(0);  // see ConnectionsRefresh
         return c;
     }
 

@@ -50,6 +50,9 @@ struct AgentConfig {
     // later; and while an SHA's fix-up is in progress, GetFixupInfo is polled this often.
     std::chrono::milliseconds soh_change_retry_interval{std::chrono::seconds(30)};
     std::chrono::milliseconds fixup_poll_interval{std::chrono::seconds(5)};
+    // Every bound EC is asked for its connections (GetConnections) this often; a connection the
+    // EC no longer lists as up is taken down. 0 disables the reconciliation.
+    std::chrono::milliseconds connections_refresh_interval{std::chrono::seconds(60)};
     MachineFacts machine{};
     // Test hook: called before each allocation-bearing mutation with a site name; returning true
     // simulates std::bad_alloc there (the operation must then fail with E_OUTOFMEMORY and leave no
