@@ -1,9 +1,13 @@
 // System isolation state, notifications, SoH change propagation, probation, fix-up polling, and
 // the threading rules (Uninitialize waits for calls in flight; callbacks may call back in).
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
 #include "harness.h"
+#include "opennap/agent/fd_notification.h"
 
 namespace opennap::agent::test {
 namespace {
@@ -291,6 +295,31 @@ TEST_F(AgentTest, ConnectionsTheEcNoLongerListsAreTakenDown) {
     EXPECT_EQ(conns[0].connection_id, guid(1));
     EXPECT_EQ(sha->orphaned.size(), 1u) << "c2's outstanding request was orphaned";
     EXPECT_EQ(b.get_soh_request(*c2).error(), hr::E_INVALIDARG);
+}
+
+}  // namespace
+}  // namespace opennap::agent::test
+
+namespace opennap::agent::test {
+namespace {
+
+TEST_F(IsolationTest, EventFdSubscriberIsSignalled) {
+    const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(
+        agent->subscribe(42, NapNotifyType::QuarState, std::make_shared<FdNotificationSink>(fd)),
+        hr::S_OK);
+    auto c = connect(ec_a, 1);
+    SohrOptions o;
+    o.state = IsolationState::RestrictedAccess;
+    ASSERT_EQ(exchange(ec_a, *c, o), hr::S_OK);
+    std::uint64_t count = 0;
+    ASSERT_EQ(::read(fd, &count, sizeof count), static_cast<ssize_t>(sizeof count));
+    EXPECT_EQ(count, 1u);
+    ASSERT_EQ(exchange(ec_a, *c, o), hr::S_OK);  // no change: no signal
+    EXPECT_LT(::read(fd, &count, sizeof count), 0);
+    agent->unsubscribe(42, NapNotifyType::QuarState);
+    ::close(fd);
 }
 
 }  // namespace
