@@ -124,8 +124,10 @@ void orphan_request(Agent::Impl& im, ConnState& c, Pending& p) {
                                *c.correlation_id);
         ++notified;
     }
-    OPENNAP_AGENT_LOG(info, "{}: outstanding SoH request orphaned ({} SHAs notified)", tag(c),
-                      notified);
+    if (notified > 0) {
+        OPENNAP_AGENT_LOG(info, "{}: SoH request orphaned: {} SHA(s) got no response", tag(c),
+                          notified);
+    }
     c.outstanding = false;
 }
 
