@@ -20,6 +20,7 @@
 #include "opennap/agent/agent.h"
 #include "opennap/agent/client_management.h"
 #include "opennap/agent/clock.h"
+#include "opennap/agent/driver.h"
 #include "opennap/agent/enforcement_client.h"
 #include "opennap/agent/health_agent.h"
 #include "opennap/agent/tracing.h"
@@ -36,53 +37,6 @@ namespace {
 
 constexpr opennap::ConnectionId kConnectionId{
     0x5E3F3C8A, 0x7A1B, 0x4C55, {0x9B, 0x2E, 0x0D, 0x1F, 0x6A, 0x7C, 0x8B, 0x90}};
-
-// Runs agent->run_pending() when the agent's wake hook fires or its next timer is due, until
-// destroyed. This is the loop the napagent daemon runs.
-class Driver {
-  public:
-    explicit Driver(std::shared_ptr<agent::Agent> a) : agent_(std::move(a)) {
-        agent_->set_wake([this] {
-            {
-                std::lock_guard lock(mutex_);
-                woken_ = true;
-            }
-            cv_.notify_all();
-        });
-        thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
-    }
-    ~Driver() {
-        thread_.request_stop();
-        cv_.notify_all();
-        thread_.join();
-        agent_->set_wake(nullptr);
-    }
-    Driver(const Driver&) = delete;
-    Driver& operator=(const Driver&) = delete;
-
-  private:
-    void loop(std::stop_token stop) {
-        while (!stop.stop_requested()) {
-            const std::optional<opennap::FileTime> next = agent_->run_pending();
-            std::unique_lock lock(mutex_);
-            auto wait = std::chrono::milliseconds(1000);  // re-check at least once a second
-            if (next) {
-                const auto now = agent_->clock().now().ticks;
-                const auto due = next->ticks > now ? next->ticks - now : 0;
-                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::nanoseconds(due * 100)));
-            }
-            cv_.wait_for(lock, stop, wait, [this] { return woken_; });
-            woken_ = false;
-        }
-    }
-
-    std::shared_ptr<agent::Agent> agent_;
-    std::mutex mutex_;
-    std::condition_variable_any cv_;
-    bool woken_ = false;
-    std::jthread thread_;
-};
 
 // Fails the run if the scenario hangs anywhere.
 class Watchdog {
@@ -214,7 +168,9 @@ int main() {
     {
         auto nap = std::make_shared<agent::Agent>(agent::AgentConfig{},
                                                   std::make_shared<agent::SystemClock>());
-        Driver driver(nap);
+        // Runs the agent's asynchronous work (SoH changes, retries, fix-up polls) on a thread of
+        // its own; the napagent daemon does the same from its event loop.
+        agent::AgentDriver driver(nap);
         ok = run(nap, progress);
     }
     const std::vector<ex::Milestone> expected = {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "opennap/agent/driver.h"
 #include "opennap/agent/fd_notification.h"
 
 namespace opennap::agent::test {
@@ -320,6 +321,29 @@ TEST_F(IsolationTest, EventFdSubscriberIsSignalled) {
     EXPECT_LT(::read(fd, &count, sizeof count), 0);
     agent->unsubscribe(42, NapNotifyType::QuarState);
     ::close(fd);
+}
+
+}  // namespace
+}  // namespace opennap::agent::test
+
+namespace opennap::agent::test {
+namespace {
+
+TEST_F(IsolationTest, DriverRunsPendingWorkOnItsOwnThread) {
+    AgentDriver driver(agent);
+    std::mutex m;
+    std::condition_variable cv;
+    bool notified = false;
+    ec->on_notify = [&] {
+        std::lock_guard lock(m);
+        notified = true;
+        cv.notify_all();
+        return hr::S_OK;
+    };
+    EXPECT_EQ(sha_binding.notify_soh_change(), hr::S_OK);
+    std::unique_lock lock(m);
+    EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return notified; }))
+        << "the driver did not deliver the SoH change";
 }
 
 }  // namespace

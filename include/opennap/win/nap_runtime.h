@@ -7,6 +7,7 @@
 
 #include "napwindef.h"
 #include "opennap/agent/agent.h"
+#include "opennap/agent/driver.h"
 
 namespace opennap::win {
 
@@ -25,22 +26,7 @@ void set_default_agent(std::shared_ptr<agent::Agent> agent, bool drive = true);
 HRESULT create_instance(std::shared_ptr<agent::Agent> agent, REFCLSID rclsid, REFIID riid,
                         void** ppv) noexcept;
 
-// Runs agent->run_pending() on a thread of its own whenever the agent has new work (its wake
-// hook) or a timer it reported falls due. Installs itself as the agent's wake hook; the
-// destructor stops and joins the thread and removes the hook.
-class AgentDriver {
-  public:
-    explicit AgentDriver(std::shared_ptr<agent::Agent> agent);
-    ~AgentDriver();
-    AgentDriver(const AgentDriver&) = delete;
-    AgentDriver& operator=(const AgentDriver&) = delete;
-
-    [[nodiscard]] const std::shared_ptr<agent::Agent>& agent() const noexcept;
-
-    class State;
-
-  private:
-    std::shared_ptr<State> state_;
-};
+// The in-process driver of the default agent (see opennap/agent/driver.h).
+using AgentDriver = agent::AgentDriver;
 
 }  // namespace opennap::win
