@@ -3,8 +3,8 @@
 // the in-process "enforcement server", let the SHA remediate, re-exchange, tear down.
 //
 // This program hosts the agent itself, as the napagent daemon will (issue 4): it owns a
-// std::shared_ptr<Agent> with a SystemClock and runs run_pending() on a small driver thread
-// whenever the agent asks to be woken or a timer it reported falls due.
+// std::shared_ptr<Agent> with a SystemClock, and an AgentDriver runs run_pending() on a thread
+// of its own whenever the agent asks to be woken or a timer it reported falls due.
 //
 // Exit status 0 only if the run went restricted -> remediated -> full access.
 #include <chrono>
