@@ -98,6 +98,8 @@ class Agent::Impl {
     std::map<EnforcementEntityId, FileTime> ec_refresh_due;  // next GetConnections
     std::map<std::pair<std::uint64_t, NapNotifyType>, std::shared_ptr<NotificationSink>> sinks;
     std::function<void()> wake;
+    // Certificate relying parties (cert_relying_party.cc): EC id -> subscriber name.
+    std::map<EnforcementEntityId, std::u16string> cert_subscribers;
 
     std::size_t live_connections = 0;     // connections not down
     std::size_t unknown_connections = 0;  // live connections without a decision

@@ -11,6 +11,7 @@
 #include "com_object.h"
 #include "objects.h"
 
+#include "NapCertRelyingParty.h"
 #include "NapEnforcementClient.h"
 #include "NapManagement.h"
 #include "NapProtocol.h"
@@ -65,9 +66,14 @@ void set_default_agent(std::shared_ptr<agent::Agent> a, bool drive) {
 
 // ---- object creation ---------------------------------------------------------------------------
 
+// cert_relying_party.cc
+HRESULT create_cert_relying_party(std::shared_ptr<agent::Agent> agent, REFIID riid,
+                                  void** ppv) noexcept;
+
 namespace {
 bool is_agent_class(REFCLSID rclsid) noexcept {
     return IsEqualCLSID(rclsid, CLSID_NapEnforcementClientBinding) ||
+           IsEqualCLSID(rclsid, CLSID_NapCertRelyingParty) ||
            IsEqualCLSID(rclsid, CLSID_NapSystemHealthAgentBinding) ||
            IsEqualCLSID(rclsid, CLSID_NapClientManagement);
 }
@@ -90,6 +96,8 @@ HRESULT create_instance(std::shared_ptr<agent::Agent> a, REFCLSID rclsid, REFIID
         return create_ec_binding(std::move(a), riid, ppv);
     if (IsEqualCLSID(rclsid, CLSID_NapSystemHealthAgentBinding))
         return create_sha_binding(std::move(a), riid, ppv);
+    if (IsEqualCLSID(rclsid, CLSID_NapCertRelyingParty))
+        return create_cert_relying_party(std::move(a), riid, ppv);
     return create_client_management(std::move(a), riid, ppv);
 }
 

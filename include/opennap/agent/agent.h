@@ -194,6 +194,23 @@ class Agent : public std::enable_shared_from_this<Agent> {
                      std::shared_ptr<NotificationSink> sink);
     void unsubscribe(std::uint64_t subscriber, NapNotifyType type) noexcept;
 
+    // ---- certificate relying parties (INapCertRelyingParty, nap-api.md §12.3) ------------------
+    // Subscription bookkeeping only: OpenNAP has no health certificates from an HCS yet, so the
+    // value (certExists) is always false. Callers: Admin, or an EC through its own live binding
+    // (for its own id). `reserved_present` mirrors the VARIANT* that must be NULL. See
+    // docs/agent.md, "Certificate relying parties".
+    // E_INVALIDARG (reserved present), E_ACCESSDENIED, NAP_E_NOT_REGISTERED (id is not an EC
+    // registered with ComponentTypeEnforcementClientRp). Subscribing twice is S_OK.
+    Result<bool> subscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
+                                         std::u16string_view subscriber_name,
+                                         bool reserved_present = false);
+    // As subscribe, plus HRESULT_FROM_WIN32(ERROR_NOT_FOUND) when `id` is not subscribed.
+    Status unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
+                                     bool reserved_present = false);
+    // The subscribed ECs, by id. Admin or any EC through a live binding; else E_ACCESSDENIED.
+    [[nodiscard]] Result<std::vector<EnforcementEntityId>> subscribed_relying_parties(
+        const Caller& c) const;
+
     [[nodiscard]] const AgentConfig& config() const noexcept;
     [[nodiscard]] const Clock& clock() const noexcept;
 
