@@ -95,7 +95,12 @@ Status Agent::unregister_sha(const Caller& c, SystemHealthEntityId id) {
     return s;
 }
 Status Agent::unregister_ec(const Caller& c, EnforcementEntityId id) {
-    return unregister_component(*impl_, impl_->ecs, impl_->ec_bindings, c, id, "EC");
+    const Status s = unregister_component(*impl_, impl_->ecs, impl_->ec_bindings, c, id, "EC");
+    if (s == hr::S_OK) {
+        std::lock_guard lock(impl_->mu);
+        impl_->cert_subscribers.erase(id);  // its relying-party subscription goes with it
+    }
+    return s;
 }
 
 Status Agent::set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled) {

@@ -9,13 +9,6 @@ namespace opennap::agent {
 
 namespace {
 
-// mu held: forget subscriptions of ECs that were unregistered since (unregister_ec does not
-// know about subscriptions; they are pruned by every relying-party call).
-void prune(Agent::Impl& im) {
-    std::erase_if(im.cert_subscribers,
-                  [&](const auto& entry) { return !im.ecs.contains(entry.first); });
-}
-
 // mu held: Admin, or an EC through its own live binding.
 bool may_manage(Agent::Impl& im, const Caller& c, EnforcementEntityId id) {
     if (c.kind == Caller::Kind::Admin)
@@ -41,7 +34,6 @@ Result<bool> Agent::subscribe_cert_by_group(const Caller& c, EnforcementEntityId
     std::lock_guard lock(im.mu);
     if (!may_manage(im, c, id))
         return fail(hr::E_ACCESSDENIED);
-    prune(im);
     if (!is_relying_party(im, id)) {
         OPENNAP_AGENT_LOG(warn, "SubscribeCertByGroup {} by \"{}\": not a registered relying party",
                           hex_id(id), utf16_to_utf8(subscriber_name));
@@ -67,7 +59,6 @@ Status Agent::unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
     std::lock_guard lock(im.mu);
     if (!may_manage(im, c, id))
         return hr::E_ACCESSDENIED;
-    prune(im);
     if (!is_relying_party(im, id))
         return hr::NAP_E_NOT_REGISTERED;
     auto it = im.cert_subscribers.find(id);

@@ -91,6 +91,21 @@ TEST_F(CertRelyingPartyTest, UnregisteringDropsTheSubscription) {
     EXPECT_EQ(crp.unsubscribe_cert_by_group(kRp), hr::NAP_E_NOT_REGISTERED);
 }
 
+TEST_F(CertRelyingPartyTest, ReRegisteredEcStartsWithoutASubscription) {
+    ASSERT_TRUE(crp.subscribe_cert_by_group(kRp, u"x"));
+    auto i = mgmt.registered_enforcement_clients();
+    ASSERT_TRUE(i);
+    NapComponentRegistrationInfo rp;
+    for (const auto& e : *i) {
+        if (e.id == kRp)
+            rp = e;
+    }
+    ASSERT_EQ(mgmt.unregister_enforcement_client(kRp), hr::S_OK);
+    ASSERT_EQ(mgmt.register_enforcement_client(rp), hr::S_OK);
+    EXPECT_EQ(crp.subscribed_relying_parties(), std::vector<EnforcementEntityId>{});
+    EXPECT_EQ(crp.unsubscribe_cert_by_group(kRp), hr::ERROR_NOT_FOUND);
+}
+
 TEST_F(CertRelyingPartyTest, ListIsSortedById) {
     auto i = info(0x000137F3, u"low");
     i.component_type = ComponentTypeEnforcementClientRp;
