@@ -39,7 +39,6 @@ struct ConnState {
     ConnectionKey key = 0;
     EnforcementEntityId ec = 0;
     BindingToken owner = 0;
-    bool initialized = false;
     bool down = false;  // owner unbound or connection reported down: excluded from the state
     std::optional<ConnectionId> connection_id;
     ProtocolMaxSize max_size = defaultProtocolMaxSize;
@@ -122,13 +121,6 @@ class Agent::Impl {
     }
     Binding* sha_binding(const Caller& c) {
         return c.kind == Caller::Kind::HealthAgent ? live_binding(sha_bindings, c) : nullptr;
-    }
-    bool token_live(BindingToken t) const {
-        for (const auto& [id, b] : ec_bindings) {
-            if (b.token == t && !b.closing)
-                return true;
-        }
-        return false;
     }
     std::optional<FileTime> next_due() const;
 };

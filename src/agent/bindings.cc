@@ -346,7 +346,6 @@ Result<ConnectionKey> Agent::create_connection(const Caller& c) {
             conn.key = impl_->next_key;
             conn.ec = c.id;
             conn.owner = c.binding;
-            conn.initialized = true;  // Initialize(id) is done by the agent during creation
             impl_->conns.emplace(conn.key, std::move(conn));
         } catch (const std::bad_alloc&) {
             return fail(hr::E_OUTOFMEMORY);

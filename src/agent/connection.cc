@@ -57,7 +57,6 @@ Result<T> read_conn(Agent::Impl& im, const Caller& c, ConnectionKey key, Who who
 Status Agent::conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id) {
     return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
         s.ec = id;
-        s.initialized = true;
         return hr::S_OK;
     });
 }

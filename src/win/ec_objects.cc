@@ -7,6 +7,7 @@
 #include "opennap/agent/connection.h"
 #include "opennap/agent/enforcement_client.h"
 
+#include "binding_lifecycle.h"
 #include "binding_slot.h"
 #include "com_object.h"
 #include "convert.h"
@@ -23,8 +24,6 @@ namespace {
 
 using namespace opennap::win;
 namespace agent = opennap::agent;
-
-constexpr HRESULT kAlreadyInitialized = HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED);
 
 // ---- the connection object ---------------------------------------------------------------------
 
@@ -305,10 +304,7 @@ class EcCallbackAdapter final : public agent::EnforcementClientCallback {
 
 // ---- the binding -------------------------------------------------------------------------------
 
-struct EcBindingState {
-    agent::EnforcementClientBinding binding;
-    std::shared_ptr<EcCallbackAdapter> adapter;
-};
+using EcBindingState = BindingState<agent::EnforcementClientBinding, EcCallbackAdapter>;
 
 class EcBindingObject final : public ComObject<INapEnforcementClientBinding> {
   public:
@@ -321,33 +317,10 @@ class EcBindingObject final : public ComObject<INapEnforcementClientBinding> {
 
     HRESULT STDMETHODCALLTYPE Initialize(EnforcementEntityId id,
                                          INapEnforcementClientCallback* callback) override {
-        if (callback == nullptr)
-            return E_POINTER;
-        if (!slot_.reserve())
-            return kAlreadyInitialized;
-        std::optional<EcBindingState> state;
-        const HRESULT hr = guarded([&]() -> HRESULT {
-            auto adapter = std::make_shared<EcCallbackAdapter>(callback);
-            auto b = agent::EnforcementClientBinding::initialize(agent_, id, adapter);
-            if (!b) {
-                adapter->detach();
-                return to_hr(b.error());
-            }
-            state.emplace(EcBindingState{std::move(*b), std::move(adapter)});
-            return S_OK;
-        });
-        slot_.fill(std::move(state));
-        return hr;
+        return initialize_binding(slot_, agent_, id, callback);
     }
 
-    HRESULT STDMETHODCALLTYPE Uninitialize() override {
-        auto state = slot_.take();
-        if (!state)
-            return NAP_E_NOT_INITIALIZED;
-        const HRESULT hr = guarded([&] { return to_hr(state->binding.uninitialize()); });
-        state->adapter->detach();
-        return hr;
-    }
+    HRESULT STDMETHODCALLTYPE Uninitialize() override { return uninitialize_binding(slot_); }
 
     HRESULT STDMETHODCALLTYPE
     CreateConnection(INapEnforcementClientConnection** connection) override {

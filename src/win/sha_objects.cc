@@ -7,6 +7,7 @@
 #include "opennap/agent/health_agent.h"
 #include "opennap/agent/sha_request.h"
 
+#include "binding_lifecycle.h"
 #include "binding_slot.h"
 #include "com_object.h"
 #include "convert.h"
@@ -22,8 +23,6 @@ namespace {
 
 using namespace opennap::win;
 namespace agent = opennap::agent;
-
-constexpr HRESULT kAlreadyInitialized = HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED);
 
 // ---- the request object ------------------------------------------------------------------------
 
@@ -232,10 +231,7 @@ class ShaCallbackAdapter final : public agent::HealthAgentCallback {
 
 // ---- the binding -------------------------------------------------------------------------------
 
-struct ShaBindingState {
-    agent::HealthAgentBinding binding;
-    std::shared_ptr<ShaCallbackAdapter> adapter;
-};
+using ShaBindingState = BindingState<agent::HealthAgentBinding, ShaCallbackAdapter>;
 
 class ShaBindingObject final : public ComObject<INapSystemHealthAgentBinding2> {
   public:
@@ -249,33 +245,10 @@ class ShaBindingObject final : public ComObject<INapSystemHealthAgentBinding2> {
 
     HRESULT STDMETHODCALLTYPE Initialize(SystemHealthEntityId id,
                                          INapSystemHealthAgentCallback* callback) override {
-        if (callback == nullptr)
-            return E_POINTER;
-        if (!slot_.reserve())
-            return kAlreadyInitialized;
-        std::optional<ShaBindingState> state;
-        const HRESULT hr = guarded([&]() -> HRESULT {
-            auto adapter = std::make_shared<ShaCallbackAdapter>(callback);
-            auto b = agent::HealthAgentBinding::initialize(agent_, id, adapter);
-            if (!b) {
-                adapter->detach();
-                return to_hr(b.error());
-            }
-            state.emplace(ShaBindingState{std::move(*b), std::move(adapter)});
-            return S_OK;
-        });
-        slot_.fill(std::move(state));
-        return hr;
+        return initialize_binding(slot_, agent_, id, callback);
     }
 
-    HRESULT STDMETHODCALLTYPE Uninitialize() override {
-        auto state = slot_.take();
-        if (!state)
-            return NAP_E_NOT_INITIALIZED;
-        const HRESULT hr = guarded([&] { return to_hr(state->binding.uninitialize()); });
-        state->adapter->detach();
-        return hr;
-    }
+    HRESULT STDMETHODCALLTYPE Uninitialize() override { return uninitialize_binding(slot_); }
 
     HRESULT STDMETHODCALLTYPE NotifySoHChange() override {
         auto use = slot_.enter();
