@@ -36,7 +36,7 @@ Result<SoH> ShaRequest::soh_response() const {
 // ----------------------------------------------------------------------
 
 Result<EnforcementClientBinding> EnforcementClientBinding::initialize(
-    std::shared_ptr<Agent> agent, EnforcementEntityId id,
+    std::shared_ptr<AgentApi> agent, EnforcementEntityId id,
     std::shared_ptr<EnforcementClientCallback> callback) {
     if (!agent)
         return fail(hr::E_POINTER);
@@ -109,7 +109,7 @@ Status EnforcementClientBinding::notify_soh_change_failure() {
 // ------------------------------------------------------------------------------
 
 Result<HealthAgentBinding> HealthAgentBinding::initialize(
-    std::shared_ptr<Agent> agent, SystemHealthEntityId id,
+    std::shared_ptr<AgentApi> agent, SystemHealthEntityId id,
     std::shared_ptr<HealthAgentCallback> callback) {
     if (!agent)
         return fail(hr::E_POINTER);

@@ -25,7 +25,8 @@ struct BindingState {
 // Binds `id` with `callback` (wrapped in an Adapter, which the binding keeps until Uninitialize).
 template <typename Binding, typename Adapter, typename Id, typename Callback>
 HRESULT initialize_binding(BindingSlot<BindingState<Binding, Adapter>>& slot,
-                           const std::shared_ptr<agent::Agent>& agent, Id id, Callback* callback) {
+                           const std::shared_ptr<agent::AgentApi>& agent, Id id,
+                           Callback* callback) {
     if (callback == nullptr)
         return E_POINTER;
     if (!slot.reserve())

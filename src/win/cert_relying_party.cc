@@ -20,7 +20,8 @@ std::u16string_view bstr_view(const BSTR s) noexcept {
 
 class CertRelyingPartyObject final : public ComObject<INapCertRelyingParty> {
   public:
-    explicit CertRelyingPartyObject(std::shared_ptr<agent::Agent> agent) : crp_(std::move(agent)) {}
+    explicit CertRelyingPartyObject(std::shared_ptr<agent::AgentApi> agent)
+        : crp_(std::move(agent)) {}
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
         return query(riid, ppv, {IID_INapCertRelyingParty});
@@ -84,7 +85,7 @@ class CertRelyingPartyObject final : public ComObject<INapCertRelyingParty> {
 
 namespace opennap::win {
 
-HRESULT create_cert_relying_party(std::shared_ptr<agent::Agent> agent, REFIID riid,
+HRESULT create_cert_relying_party(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
                                   void** ppv) noexcept {
     return create_object<CertRelyingPartyObject>(riid, ppv, std::move(agent));
 }

@@ -29,7 +29,7 @@ namespace agent = opennap::agent;
 
 class ConnectionObject final : public ComObject<INapEnforcementClientConnection2> {
   public:
-    ConnectionObject(std::shared_ptr<agent::Agent> agent,
+    ConnectionObject(std::shared_ptr<agent::AgentApi> agent,
                      std::shared_ptr<agent::Connection> connection)
         : agent_(std::move(agent)), conn_(std::move(connection)) {}
 
@@ -124,37 +124,37 @@ class ConnectionObject final : public ComObject<INapEnforcementClientConnection2
         return guarded([&] { return to_hr(conn_->set_correlation_id(from_c(correlationId))); });
     }
     HRESULT STDMETHODCALLTYPE SetSoHRequest(const NetworkSoHRequest* sohRequest) override {
-        return set_in(sohRequest, &agent::Agent::conn_set_soh_request);
+        return set_in(sohRequest, &agent::AgentApi::conn_set_soh_request);
     }
     HRESULT STDMETHODCALLTYPE GetSoHRequest(NetworkSoHRequest** sohRequest) override {
         return get_out(sohRequest, [&] { return conn_->soh_request(); });
     }
     HRESULT STDMETHODCALLTYPE SetSoHResponse(const NetworkSoHResponse* sohResponse) override {
-        return set_in(sohResponse, &agent::Agent::conn_set_soh_response);
+        return set_in(sohResponse, &agent::AgentApi::conn_set_soh_response);
     }
     HRESULT STDMETHODCALLTYPE GetSoHResponse(NetworkSoHResponse** sohResponse) override {
         return get_out(sohResponse, [&] { return conn_->soh_response(); });
     }
     HRESULT STDMETHODCALLTYPE SetIsolationInfo(const IsolationInfo* isolationInfo) override {
-        return set_in(isolationInfo, &agent::Agent::conn_set_isolation_info);
+        return set_in(isolationInfo, &agent::AgentApi::conn_set_isolation_info);
     }
     HRESULT STDMETHODCALLTYPE GetIsolationInfo(IsolationInfo** isolationInfo) override {
         return get_out(isolationInfo, [&] { return conn_->isolation_info(); });
     }
     HRESULT STDMETHODCALLTYPE SetPrivateData(const PrivateData* privateData) override {
-        return set_in(privateData, &agent::Agent::conn_set_private_data);
+        return set_in(privateData, &agent::AgentApi::conn_set_private_data);
     }
     HRESULT STDMETHODCALLTYPE GetPrivateData(PrivateData** privateData) override {
         return get_out(privateData, [&] { return conn_->private_data(); });
     }
     HRESULT STDMETHODCALLTYPE SetEnforcerPrivateData(const PrivateData* privateData) override {
-        return set_in(privateData, &agent::Agent::conn_set_enforcer_private_data);
+        return set_in(privateData, &agent::AgentApi::conn_set_enforcer_private_data);
     }
     HRESULT STDMETHODCALLTYPE GetEnforcerPrivateData(PrivateData** privateData) override {
         return get_out(privateData, [&] { return conn_->enforcer_private_data(); });
     }
     HRESULT STDMETHODCALLTYPE SetIsolationInfoEx(const IsolationInfoEx* isolationInfo) override {
-        return set_in(isolationInfo, &agent::Agent::conn_set_isolation_info_ex);
+        return set_in(isolationInfo, &agent::AgentApi::conn_set_isolation_info_ex);
     }
     HRESULT STDMETHODCALLTYPE GetIsolationInfoEx(IsolationInfoEx** isolationInfo) override {
         return get_out(isolationInfo, [&] { return conn_->isolation_info_ex(); });
@@ -201,8 +201,8 @@ class ConnectionObject final : public ComObject<INapEnforcementClientConnection2
     // [in] setters: NULL goes to the agent as NULL (it decides what that means).
     template <typename C, typename Cpp>
     HRESULT set_in(const C* value,
-                   agent::Status (agent::Agent::*setter)(const agent::Caller&, agent::ConnectionKey,
-                                                         const Cpp*)) {
+                   agent::Status (agent::AgentApi::*setter)(const agent::Caller&,
+                                                            agent::ConnectionKey, const Cpp*)) {
         return guarded([&]() -> HRESULT {
             if (value == nullptr)
                 return to_hr(((*agent_).*setter)(owner(), key(), nullptr));
@@ -227,7 +227,7 @@ class ConnectionObject final : public ComObject<INapEnforcementClientConnection2
         });
     }
 
-    std::shared_ptr<agent::Agent> agent_;
+    std::shared_ptr<agent::AgentApi> agent_;
     std::shared_ptr<agent::Connection> conn_;
 };
 
@@ -308,7 +308,7 @@ using EcBindingState = BindingState<agent::EnforcementClientBinding, EcCallbackA
 
 class EcBindingObject final : public ComObject<INapEnforcementClientBinding> {
   public:
-    explicit EcBindingObject(std::shared_ptr<agent::Agent> agent) : agent_(std::move(agent)) {}
+    explicit EcBindingObject(std::shared_ptr<agent::AgentApi> agent) : agent_(std::move(agent)) {}
     ~EcBindingObject() override { (void)Uninitialize(); }
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -395,7 +395,7 @@ class EcBindingObject final : public ComObject<INapEnforcementClientBinding> {
         });
     }
 
-    std::shared_ptr<agent::Agent> agent_;
+    std::shared_ptr<agent::AgentApi> agent_;
     BindingSlot<EcBindingState> slot_;
 };
 
@@ -416,7 +416,8 @@ std::shared_ptr<agent::Connection> connection_of(INapEnforcementClientConnection
     return conn;
 }
 
-HRESULT create_ec_binding(std::shared_ptr<agent::Agent> agent, REFIID riid, void** ppv) noexcept {
+HRESULT create_ec_binding(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
+                          void** ppv) noexcept {
     return create_object<EcBindingObject>(riid, ppv, std::move(agent));
 }
 

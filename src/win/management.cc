@@ -17,7 +17,7 @@ namespace agent = opennap::agent;
 
 class ClientManagementObject final : public ComObject<INapClientManagement2> {
   public:
-    explicit ClientManagementObject(std::shared_ptr<agent::Agent> agent)
+    explicit ClientManagementObject(std::shared_ptr<agent::AgentApi> agent)
         : mgmt_(std::move(agent)) {}
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -165,7 +165,7 @@ class ClientManagementObject final : public ComObject<INapClientManagement2> {
 
 namespace opennap::win {
 
-HRESULT create_client_management(std::shared_ptr<agent::Agent> agent, REFIID riid,
+HRESULT create_client_management(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
                                  void** ppv) noexcept {
     return create_object<ClientManagementObject>(riid, ppv, std::move(agent));
 }

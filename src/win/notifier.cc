@@ -15,7 +15,7 @@
 namespace {
 
 // One subscription per type for this process, kept with the agent it was made on.
-std::shared_ptr<opennap::agent::Agent> g_subscribed[3];
+std::shared_ptr<opennap::agent::AgentApi> g_subscribed[3];
 
 std::uint64_t subscriber_id() {
     return static_cast<std::uint64_t>(::getpid());

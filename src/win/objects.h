@@ -15,9 +15,10 @@ HRESULT create_soh_constructor(REFIID riid, void** ppv) noexcept;
 HRESULT create_soh_processor(REFIID riid, void** ppv) noexcept;
 
 // Agent-backed objects.
-HRESULT create_ec_binding(std::shared_ptr<agent::Agent> agent, REFIID riid, void** ppv) noexcept;
-HRESULT create_sha_binding(std::shared_ptr<agent::Agent> agent, REFIID riid, void** ppv) noexcept;
-HRESULT create_client_management(std::shared_ptr<agent::Agent> agent, REFIID riid,
+HRESULT create_ec_binding(std::shared_ptr<agent::AgentApi> agent, REFIID riid, void** ppv) noexcept;
+HRESULT create_sha_binding(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
+                           void** ppv) noexcept;
+HRESULT create_client_management(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
                                  void** ppv) noexcept;
 
 }  // namespace opennap::win

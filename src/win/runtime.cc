@@ -26,7 +26,7 @@ namespace {
 
 struct Runtime {
     std::mutex mu;
-    std::shared_ptr<agent::Agent> agent;
+    std::shared_ptr<agent::AgentApi> agent;
     std::unique_ptr<AgentDriver> driver;
 };
 
@@ -37,28 +37,30 @@ Runtime& runtime() {
 
 }  // namespace
 
-std::shared_ptr<agent::Agent> default_agent() {
+std::shared_ptr<agent::AgentApi> default_agent() {
     Runtime& r = runtime();
     std::lock_guard lock(r.mu);
     if (!r.agent) {
-        r.agent = std::make_shared<agent::Agent>(agent::AgentConfig{},
-                                                 std::make_shared<agent::SystemClock>());
-        r.driver = std::make_unique<AgentDriver>(r.agent);
+        auto in_process = std::make_shared<agent::Agent>(agent::AgentConfig{},
+                                                         std::make_shared<agent::SystemClock>());
+        r.driver = std::make_unique<AgentDriver>(in_process);
+        r.agent = std::move(in_process);
     }
     return r.agent;
 }
 
-void set_default_agent(std::shared_ptr<agent::Agent> a, bool drive) {
+void set_default_agent(std::shared_ptr<agent::AgentApi> a, bool drive) {
     Runtime& r = runtime();
     std::unique_ptr<AgentDriver> old;
-    std::shared_ptr<agent::Agent> old_agent;
+    std::shared_ptr<agent::AgentApi> old_agent;
     {
         std::lock_guard lock(r.mu);
         old = std::move(r.driver);
         old_agent = std::move(r.agent);
         r.agent = std::move(a);
-        if (r.agent && drive)
-            r.driver = std::make_unique<AgentDriver>(r.agent);
+        // Only an in-process core needs a driver; a remote agent is driven by the daemon.
+        if (auto in_process = std::dynamic_pointer_cast<agent::Agent>(r.agent); in_process && drive)
+            r.driver = std::make_unique<AgentDriver>(std::move(in_process));
     }
     // Stopped outside the lock: its thread may be inside a callback that creates objects.
     old.reset();
@@ -67,7 +69,7 @@ void set_default_agent(std::shared_ptr<agent::Agent> a, bool drive) {
 // ---- object creation ---------------------------------------------------------------------------
 
 // cert_relying_party.cc
-HRESULT create_cert_relying_party(std::shared_ptr<agent::Agent> agent, REFIID riid,
+HRESULT create_cert_relying_party(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
                                   void** ppv) noexcept;
 
 namespace {
@@ -79,7 +81,7 @@ bool is_agent_class(REFCLSID rclsid) noexcept {
 }
 }  // namespace
 
-HRESULT create_instance(std::shared_ptr<agent::Agent> a, REFCLSID rclsid, REFIID riid,
+HRESULT create_instance(std::shared_ptr<agent::AgentApi> a, REFCLSID rclsid, REFIID riid,
                         void** ppv) noexcept {
     if (ppv == nullptr)
         return E_POINTER;
@@ -109,7 +111,7 @@ EXTERN_C HRESULT NapCreateInstance(REFCLSID rclsid, REFIID riid, LPVOID* ppv) no
     *ppv = nullptr;
     if (!opennap::win::is_agent_class(rclsid))
         return opennap::win::create_instance(nullptr, rclsid, riid, ppv);
-    std::shared_ptr<opennap::agent::Agent> a;
+    std::shared_ptr<opennap::agent::AgentApi> a;
     const HRESULT hr = opennap::win::guarded([&] {
         a = opennap::win::default_agent();
         return S_OK;

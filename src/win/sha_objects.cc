@@ -235,7 +235,7 @@ using ShaBindingState = BindingState<agent::HealthAgentBinding, ShaCallbackAdapt
 
 class ShaBindingObject final : public ComObject<INapSystemHealthAgentBinding2> {
   public:
-    explicit ShaBindingObject(std::shared_ptr<agent::Agent> agent) : agent_(std::move(agent)) {}
+    explicit ShaBindingObject(std::shared_ptr<agent::AgentApi> agent) : agent_(std::move(agent)) {}
     ~ShaBindingObject() override { (void)Uninitialize(); }
 
     HRESULT STDMETHODCALLTYPE QueryInterface(REFIID riid, void** ppv) override {
@@ -296,7 +296,7 @@ class ShaBindingObject final : public ComObject<INapSystemHealthAgentBinding2> {
         });
     }
 
-    std::shared_ptr<agent::Agent> agent_;
+    std::shared_ptr<agent::AgentApi> agent_;
     BindingSlot<ShaBindingState> slot_;
 };
 
@@ -304,7 +304,8 @@ class ShaBindingObject final : public ComObject<INapSystemHealthAgentBinding2> {
 
 namespace opennap::win {
 
-HRESULT create_sha_binding(std::shared_ptr<agent::Agent> agent, REFIID riid, void** ppv) noexcept {
+HRESULT create_sha_binding(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
+                           void** ppv) noexcept {
     return create_object<ShaBindingObject>(riid, ppv, std::move(agent));
 }
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "opennap/agent/agent_api.h"
 #include "opennap/agent/callbacks.h"
 #include "opennap/agent/caller.h"
 #include "opennap/agent/clock.h"
@@ -30,10 +31,6 @@
 
 namespace opennap::agent {
 
-// Key of a connection object inside the agent (stable while the connection exists).
-using ConnectionKey = std::uint64_t;
-
-// What the SSoH says about this machine (MS-Machine-Inventory(-Ex), MS-MachineName).
 struct MachineFacts {
     soh::MachineInventory inventory{};
     std::string machine_name = "localhost";  // sent followed by one NUL
@@ -60,52 +57,7 @@ struct AgentConfig {
     std::function<bool(std::string_view site)> fail_allocation;
 };
 
-// Receives process-level notifications (InitializeNapAgentNotifier's event, as an interface;
-// the fd-based implementation lives at the I/O edge).
-class NotificationSink {
-  public:
-    virtual ~NotificationSink() = default;
-    virtual void notify(NapNotifyType type) = 0;
-};
-
-struct SystemIsolation {
-    IsolationInfoEx info;
-    bool unknown_connections = false;
-    friend bool operator==(const SystemIsolation&, const SystemIsolation&) = default;
-};
-
-struct NapClientInfo {
-    bool nap_enabled = true;
-    std::u16string client_name;
-    std::u16string client_description;
-    std::u16string protocol_version;
-};
-
-// Snapshots for status tools (napctl status) and tests.
-struct ShaStatus {
-    NapComponentRegistrationInfo info;
-    bool enabled = true;
-    bool bound = false;
-    bool has_cached_soh = false;
-    SystemHealthAgentState state;
-};
-struct ConnectionStatus {
-    ConnectionKey key = 0;
-    EnforcementEntityId ec = 0;
-    std::optional<ConnectionId> connection_id;
-    std::optional<CorrelationId> correlation_id;
-    std::optional<IsolationInfoEx> isolation;  // nullopt = unknown (no response processed)
-    bool request_outstanding = false;
-    FileTime last_exchange{};
-};
-struct EcStatus {
-    NapComponentRegistrationInfo info;
-    bool enabled = true;
-    bool bound = false;
-    std::vector<ConnectionStatus> connections;
-};
-
-class Agent : public std::enable_shared_from_this<Agent> {
+class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> {
   public:
     Agent(AgentConfig config, std::shared_ptr<const Clock> clock);
     ~Agent();
@@ -113,72 +65,83 @@ class Agent : public std::enable_shared_from_this<Agent> {
     Agent& operator=(const Agent&) = delete;
 
     // ---- management (INapClientManagement(2), plus enable/disable) ----------------------------
-    Status register_sha(const Caller& c, const NapComponentRegistrationInfo& info);
-    Status unregister_sha(const Caller& c, SystemHealthEntityId id);
-    Status register_ec(const Caller& c, const NapComponentRegistrationInfo& info);
-    Status unregister_ec(const Caller& c, EnforcementEntityId id);
-    Status set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled);
-    Status set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled);
-    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_shas() const;
-    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_ecs() const;
-    [[nodiscard]] NapClientInfo client_info() const;
-    [[nodiscard]] SystemIsolation system_isolation() const;
-    [[nodiscard]] std::vector<ShaStatus> sha_status() const;
-    [[nodiscard]] std::vector<EcStatus> ec_status() const;
+    Status register_sha(const Caller& c, const NapComponentRegistrationInfo& info) override;
+    Status unregister_sha(const Caller& c, SystemHealthEntityId id) override;
+    Status register_ec(const Caller& c, const NapComponentRegistrationInfo& info) override;
+    Status unregister_ec(const Caller& c, EnforcementEntityId id) override;
+    Status set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled) override;
+    Status set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled) override;
+    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_shas()
+        const override;
+    [[nodiscard]] Result<std::vector<NapComponentRegistrationInfo>> registered_ecs() const override;
+    [[nodiscard]] NapClientInfo client_info() const override;
+    [[nodiscard]] SystemIsolation system_isolation() const override;
+    [[nodiscard]] std::vector<ShaStatus> sha_status() const override;
+    [[nodiscard]] std::vector<EcStatus> ec_status() const override;
 
     // ---- EC binding (INapEnforcementClientBinding) ---------------------------------------------
     // Returns the new binding's token. NAP_E_NOT_REGISTERED, NAP_E_ENTITY_DISABLED,
     // HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED), E_POINTER (null callback).
     Result<BindingToken> bind_ec(EnforcementEntityId id,
-                                 std::shared_ptr<EnforcementClientCallback> callback);
+                                 std::shared_ptr<EnforcementClientCallback> callback) override;
     // Waits for the binding's calls in flight (other than the calling thread's own).
-    Status unbind_ec(const Caller& c);
-    Result<ConnectionKey> create_connection(const Caller& c);
+    Status unbind_ec(const Caller& c) override;
+    Result<ConnectionKey> create_connection(const Caller& c) override;
     // Sets the new SoH request on the connection; the value is retriggerHint.
-    Result<bool> get_soh_request(const Caller& c, ConnectionKey key);
-    Status process_soh_response(const Caller& c, ConnectionKey key);
-    Status notify_connection_state_down(const Caller& c, ConnectionKey key);
-    Status notify_soh_change_failure(const Caller& c);
+    Result<bool> get_soh_request(const Caller& c, ConnectionKey key) override;
+    Status process_soh_response(const Caller& c, ConnectionKey key) override;
+    Status notify_connection_state_down(const Caller& c, ConnectionKey key) override;
+    Status notify_soh_change_failure(const Caller& c) override;
     // The last handle of a connection went away (RAII): free it, as if it went down.
-    void release_connection(ConnectionKey key) noexcept;
+    void release_connection(ConnectionKey key) noexcept override;
 
     // ---- the connection object (INapEnforcementClientConnection(2)) ----------------------------
-    Status conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id);
-    Status conn_set_max_size(const Caller& c, ConnectionKey key, ProtocolMaxSize size);
-    Result<ProtocolMaxSize> conn_get_max_size(const Caller& c, ConnectionKey key) const;
-    Status conn_set_flags(const Caller& c, ConnectionKey key, std::uint8_t flags);
-    Result<std::uint8_t> conn_get_flags(const Caller& c, ConnectionKey key) const;
-    Status conn_set_connection_id(const Caller& c, ConnectionKey key, const ConnectionId* id);
-    Result<ConnectionId> conn_get_connection_id(const Caller& c, ConnectionKey key) const;
-    Result<CorrelationId> conn_get_correlation_id(const Caller& c, ConnectionKey key) const;
-    Status conn_set_correlation_id(const Caller& c, ConnectionKey key, const CorrelationId& id);
-    Status conn_set_soh_request(const Caller& c, ConnectionKey key, const NetworkSoH* request);
-    Result<NetworkSoH> conn_get_soh_request(const Caller& c, ConnectionKey key) const;
-    Status conn_set_soh_response(const Caller& c, ConnectionKey key, const NetworkSoH* response);
-    Result<NetworkSoH> conn_get_soh_response(const Caller& c, ConnectionKey key) const;
-    Status conn_set_isolation_info(const Caller& c, ConnectionKey key, const IsolationInfo* info);
-    Result<IsolationInfo> conn_get_isolation_info(const Caller& c, ConnectionKey key) const;
+    Status conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id) override;
+    Status conn_set_max_size(const Caller& c, ConnectionKey key, ProtocolMaxSize size) override;
+    Result<ProtocolMaxSize> conn_get_max_size(const Caller& c, ConnectionKey key) const override;
+    Status conn_set_flags(const Caller& c, ConnectionKey key, std::uint8_t flags) override;
+    Result<std::uint8_t> conn_get_flags(const Caller& c, ConnectionKey key) const override;
+    Status conn_set_connection_id(const Caller& c, ConnectionKey key,
+                                  const ConnectionId* id) override;
+    Result<ConnectionId> conn_get_connection_id(const Caller& c, ConnectionKey key) const override;
+    Result<CorrelationId> conn_get_correlation_id(const Caller& c,
+                                                  ConnectionKey key) const override;
+    Status conn_set_correlation_id(const Caller& c, ConnectionKey key,
+                                   const CorrelationId& id) override;
+    Status conn_set_soh_request(const Caller& c, ConnectionKey key,
+                                const NetworkSoH* request) override;
+    Result<NetworkSoH> conn_get_soh_request(const Caller& c, ConnectionKey key) const override;
+    Status conn_set_soh_response(const Caller& c, ConnectionKey key,
+                                 const NetworkSoH* response) override;
+    Result<NetworkSoH> conn_get_soh_response(const Caller& c, ConnectionKey key) const override;
+    Status conn_set_isolation_info(const Caller& c, ConnectionKey key,
+                                   const IsolationInfo* info) override;
+    Result<IsolationInfo> conn_get_isolation_info(const Caller& c,
+                                                  ConnectionKey key) const override;
     Status conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
-                                      const IsolationInfoEx* info);
-    Result<IsolationInfoEx> conn_get_isolation_info_ex(const Caller& c, ConnectionKey key) const;
-    Status conn_set_private_data(const Caller& c, ConnectionKey key, const PrivateData* data);
-    Result<PrivateData> conn_get_private_data(const Caller& c, ConnectionKey key) const;
+                                      const IsolationInfoEx* info) override;
+    Result<IsolationInfoEx> conn_get_isolation_info_ex(const Caller& c,
+                                                       ConnectionKey key) const override;
+    Status conn_set_private_data(const Caller& c, ConnectionKey key,
+                                 const PrivateData* data) override;
+    Result<PrivateData> conn_get_private_data(const Caller& c, ConnectionKey key) const override;
     Status conn_set_enforcer_private_data(const Caller& c, ConnectionKey key,
-                                          const PrivateData* data);
-    Result<PrivateData> conn_get_enforcer_private_data(const Caller& c, ConnectionKey key) const;
+                                          const PrivateData* data) override;
+    Result<PrivateData> conn_get_enforcer_private_data(const Caller& c,
+                                                       ConnectionKey key) const override;
     Status conn_set_installed_shvs(const Caller& c, ConnectionKey key,
-                                   const std::vector<SystemHealthEntityId>& ids);
-    Result<std::vector<SystemHealthEntityId>> conn_get_installed_shvs(const Caller& c,
-                                                                      ConnectionKey key) const;
+                                   const std::vector<SystemHealthEntityId>& ids) override;
+    Result<std::vector<SystemHealthEntityId>> conn_get_installed_shvs(
+        const Caller& c, ConnectionKey key) const override;
 
     // ---- SHA binding (INapSystemHealthAgentBinding(2)) -----------------------------------------
     Result<BindingToken> bind_sha(SystemHealthEntityId id,
-                                  std::shared_ptr<HealthAgentCallback> callback);
-    Status unbind_sha(const Caller& c);
+                                  std::shared_ptr<HealthAgentCallback> callback) override;
+    Status unbind_sha(const Caller& c) override;
     // Returns at once; the change is processed by run_pending().
-    Status notify_soh_change(const Caller& c);
-    Result<SystemIsolation> get_system_isolation_info(const Caller& c) const;
-    Status flush_cache(const Caller& c);
+    Status notify_soh_change(const Caller& c) override;
+    Result<SystemIsolation> get_system_isolation_info(const Caller& c) const override;
+    Status flush_cache(const Caller& c) override;
 
     // ---- driving
     // --------------------------------------------------------------------------------- Processes
@@ -191,8 +154,8 @@ class Agent : public std::enable_shared_from_this<Agent> {
     // HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED) if `subscriber` already has `type`;
     // E_INVALIDARG for napNotifyTypeUnknown or a null sink.
     Status subscribe(std::uint64_t subscriber, NapNotifyType type,
-                     std::shared_ptr<NotificationSink> sink);
-    void unsubscribe(std::uint64_t subscriber, NapNotifyType type) noexcept;
+                     std::shared_ptr<NotificationSink> sink) override;
+    void unsubscribe(std::uint64_t subscriber, NapNotifyType type) noexcept override;
 
     // ---- certificate relying parties (INapCertRelyingParty, nap-api.md §12.3) ------------------
     // Subscription bookkeeping only: OpenNAP has no health certificates from an HCS yet, so the
@@ -203,13 +166,13 @@ class Agent : public std::enable_shared_from_this<Agent> {
     // registered with ComponentTypeEnforcementClientRp). Subscribing twice is S_OK.
     Result<bool> subscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
                                          std::u16string_view subscriber_name,
-                                         bool reserved_present = false);
+                                         bool reserved_present = false) override;
     // As subscribe, plus HRESULT_FROM_WIN32(ERROR_NOT_FOUND) when `id` is not subscribed.
     Status unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
-                                     bool reserved_present = false);
+                                     bool reserved_present = false) override;
     // The subscribed ECs, by id. Admin or any EC through a live binding; else E_ACCESSDENIED.
     [[nodiscard]] Result<std::vector<EnforcementEntityId>> subscribed_relying_parties(
-        const Caller& c) const;
+        const Caller& c) const override;
 
     [[nodiscard]] const AgentConfig& config() const noexcept;
     [[nodiscard]] const Clock& clock() const noexcept;

@@ -16,7 +16,7 @@ class CertRelyingParty {
   public:
     // Caller: Admin (default), or an EC's binding caller (EnforcementClientBinding::caller()),
     // which may manage only its own subscription.
-    explicit CertRelyingParty(std::shared_ptr<Agent> agent, Caller caller = Caller::admin())
+    explicit CertRelyingParty(std::shared_ptr<AgentApi> agent, Caller caller = Caller::admin())
         : agent_(std::move(agent)), caller_(caller) {}
 
     // SubscribeCertByGroup: the value is certExists (always false for now). `subscriber_name`
@@ -36,7 +36,7 @@ class CertRelyingParty {
     }
 
   private:
-    std::shared_ptr<Agent> agent_;
+    std::shared_ptr<AgentApi> agent_;
     Caller caller_;
 };
 

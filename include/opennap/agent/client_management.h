@@ -10,7 +10,7 @@ namespace opennap::agent {
 
 class ClientManagement {
   public:
-    explicit ClientManagement(std::shared_ptr<Agent> agent, Caller caller = Caller::admin())
+    explicit ClientManagement(std::shared_ptr<AgentApi> agent, Caller caller = Caller::admin())
         : agent_(std::move(agent)), caller_(caller) {}
 
     [[nodiscard]] NapClientInfo client_info() const { return agent_->client_info(); }
@@ -45,7 +45,7 @@ class ClientManagement {
     }
 
   private:
-    std::shared_ptr<Agent> agent_;
+    std::shared_ptr<AgentApi> agent_;
     Caller caller_;
 };
 

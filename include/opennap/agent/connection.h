@@ -13,7 +13,7 @@ namespace opennap::agent {
 
 class Connection {
   public:
-    Connection(std::shared_ptr<Agent> agent, ConnectionKey key, Caller owner)
+    Connection(std::shared_ptr<AgentApi> agent, ConnectionKey key, Caller owner)
         : agent_(std::move(agent)), key_(key), owner_(owner) {}
     ~Connection() {
         if (agent_)
@@ -99,7 +99,7 @@ class Connection {
     }
 
   private:
-    std::shared_ptr<Agent> agent_;
+    std::shared_ptr<AgentApi> agent_;
     ConnectionKey key_;
     Caller owner_;
 };

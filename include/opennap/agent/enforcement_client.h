@@ -13,7 +13,7 @@ class EnforcementClientBinding {
   public:
     // NAP_E_NOT_REGISTERED, NAP_E_ENTITY_DISABLED, HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED).
     static Result<EnforcementClientBinding> initialize(
-        std::shared_ptr<Agent> agent, EnforcementEntityId id,
+        std::shared_ptr<AgentApi> agent, EnforcementEntityId id,
         std::shared_ptr<EnforcementClientCallback> callback);
 
     EnforcementClientBinding(EnforcementClientBinding&& other) noexcept;
@@ -34,9 +34,9 @@ class EnforcementClientBinding {
     [[nodiscard]] bool bound() const noexcept { return agent_ != nullptr; }
 
   private:
-    EnforcementClientBinding(std::shared_ptr<Agent> agent, Caller caller)
+    EnforcementClientBinding(std::shared_ptr<AgentApi> agent, Caller caller)
         : agent_(std::move(agent)), caller_(caller) {}
-    std::shared_ptr<Agent> agent_;
+    std::shared_ptr<AgentApi> agent_;
     Caller caller_;
 };
 

@@ -12,7 +12,7 @@ class HealthAgentBinding {
   public:
     // NAP_E_NOT_REGISTERED, NAP_E_ENTITY_DISABLED, HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED).
     // Initializing does not trigger an exchange: call notify_soh_change().
-    static Result<HealthAgentBinding> initialize(std::shared_ptr<Agent> agent,
+    static Result<HealthAgentBinding> initialize(std::shared_ptr<AgentApi> agent,
                                                  SystemHealthEntityId id,
                                                  std::shared_ptr<HealthAgentCallback> callback);
 
@@ -31,9 +31,9 @@ class HealthAgentBinding {
     [[nodiscard]] bool bound() const noexcept { return agent_ != nullptr; }
 
   private:
-    HealthAgentBinding(std::shared_ptr<Agent> agent, Caller caller)
+    HealthAgentBinding(std::shared_ptr<AgentApi> agent, Caller caller)
         : agent_(std::move(agent)), caller_(caller) {}
-    std::shared_ptr<Agent> agent_;
+    std::shared_ptr<AgentApi> agent_;
     Caller caller_;
 };
 

@@ -14,16 +14,16 @@ namespace opennap::win {
 // The process-wide default agent. Created on first use with a SystemClock and a default
 // AgentConfig, and driven by a background thread (AgentDriver) so that NotifySoHChange,
 // retries and fix-up polls are processed as they would be by the Windows NapAgent service.
-[[nodiscard]] std::shared_ptr<agent::Agent> default_agent();
+[[nodiscard]] std::shared_ptr<agent::AgentApi> default_agent();
 
 // Replaces the default agent for objects created from now on (objects already created keep
 // theirs). With drive = true a background AgentDriver runs its pending work; with false the
 // caller drives it (agent->run_pending(), e.g. under a ManualClock in tests). nullptr resets to
 // the lazily created default.
-void set_default_agent(std::shared_ptr<agent::Agent> agent, bool drive = true);
+void set_default_agent(std::shared_ptr<agent::AgentApi> agent, bool drive = true);
 
 // NapCreateInstance over a given agent.
-HRESULT create_instance(std::shared_ptr<agent::Agent> agent, REFCLSID rclsid, REFIID riid,
+HRESULT create_instance(std::shared_ptr<agent::AgentApi> agent, REFCLSID rclsid, REFIID riid,
                         void** ppv) noexcept;
 
 // The in-process driver of the default agent (see opennap/agent/driver.h).
