@@ -208,6 +208,9 @@ void connection_down(Agent::Impl& im, ConnState& c, Pending& p);
 // mu held: the component returned RPC_S_SERVER_UNAVAILABLE: unbind it at once.
 void drop_ec_binding(Agent::Impl& im, EnforcementEntityId id, Pending& p);
 void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id);
+// What the agent does with an SHA's ProcessSoHResponse status and the GetFixupInfo after it.
+void apply_sha_outcome(Agent::Impl& im, SystemHealthEntityId id, Status s,
+                       const std::optional<Result<FixupInfo>>& fix);
 // mu NOT held: make the queued calls.
 void deliver(Agent::Impl& im, Pending&& p);
 

@@ -318,6 +318,21 @@ Status Agent::unbind_sha(const Caller& c) {
     return s;
 }
 
+void Agent::binding_lost(const Caller& c) {
+    Pending p;
+    {
+        std::lock_guard lock(impl_->mu);
+        if (Binding* b = impl_->ec_binding(c); b != nullptr) {
+            OPENNAP_AGENT_LOG(warn, "EC {}: its process is gone; unbinding it", hex_id(c.id));
+            drop_ec_binding(*impl_, c.id, p);
+        } else if (Binding* sb = impl_->sha_binding(c); sb != nullptr) {
+            OPENNAP_AGENT_LOG(warn, "SHA {}: its process is gone; unbinding it", hex_id(c.id));
+            drop_sha_binding(*impl_, c.id);
+        }
+    }
+    deliver(*impl_, std::move(p));
+}
+
 // ---- connection lifetime
 // ---------------------------------------------------------------------------
 

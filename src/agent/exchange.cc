@@ -438,23 +438,44 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
             fix = d.cb->get_fixup_info();
         d.guard.release();
         std::lock_guard lock(im.mu);
-        if (is_server_unavailable(s) || (fix && !*fix && is_server_unavailable(fix->error()))) {
-            drop_sha_binding(im, d.id);
-            continue;
-        }
-        auto& dyn = im.sha_dyn[d.id];
-        if (s == hr::NAP_E_INVALID_PACKET) {
-            dyn.state.failure_category = FailureCategory::ClientComponent;
-            OPENNAP_AGENT_LOG(warn, "SHA {} rejected its SoH response as invalid", hex_id(d.id));
-        }
-        if (fix && *fix) {
-            dyn.state.fixup_info = **fix;
-            dyn.polling = (*fix)->state == FixupState::InProgress;
-            dyn.next_poll = FileTime{im.clock->now().ticks + ticks(im.config.fixup_poll_interval)};
-        }
+        apply_sha_outcome(im, d.id, s, fix);
     }
     deliver(im, std::move(pending));
     return hr::S_OK;
+}
+
+void apply_sha_outcome(Agent::Impl& im, SystemHealthEntityId id, Status s,
+                       const std::optional<Result<FixupInfo>>& fix) {
+    if (is_server_unavailable(s) || (fix && !*fix && is_server_unavailable(fix->error()))) {
+        drop_sha_binding(im, id);
+        return;
+    }
+    auto& dyn = im.sha_dyn[id];
+    if (s == hr::NAP_E_INVALID_PACKET) {
+        dyn.state.failure_category = FailureCategory::ClientComponent;
+        OPENNAP_AGENT_LOG(warn, "SHA {} rejected its SoH response as invalid", hex_id(id));
+    }
+    if (fix && *fix) {
+        dyn.state.fixup_info = **fix;
+        dyn.polling = (*fix)->state == FixupState::InProgress;
+        dyn.next_poll = FileTime{im.clock->now().ticks + ticks(im.config.fixup_poll_interval)};
+    }
+}
+
+void Agent::sha_response_outcome(const Caller& c, Status process_status,
+                                 const Result<FixupInfo>& fixup) {
+    auto& im = *impl_;
+    Pending pending;
+    {
+        std::lock_guard lock(im.mu);
+        if (c.kind != Caller::Kind::HealthAgent)
+            return;
+        auto bi = im.sha_bindings.find(c.id);
+        if (bi == im.sha_bindings.end() || bi->second.token != c.binding)
+            return;  // that binding is gone; a late answer changes nothing
+        apply_sha_outcome(im, c.id, process_status, std::optional<Result<FixupInfo>>(fixup));
+    }
+    deliver(im, std::move(pending));
 }
 
 }  // namespace opennap::agent

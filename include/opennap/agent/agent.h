@@ -174,6 +174,18 @@ class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> 
     [[nodiscard]] Result<std::vector<EnforcementEntityId>> subscribed_relying_parties(
         const Caller& c) const override;
 
+    // ---- hooks for hosts whose callbacks answer later (the napagent daemon) -------------------
+    // The component behind binding `c` is gone (its process died, or stopped answering): the
+    // agent does what a callback returning RPC_S_SERVER_UNAVAILABLE makes it do (an SHA is
+    // unbound and its cached SoH flushed; an EC is unbound and its connections go down). No-op
+    // when that binding is no longer live.
+    void binding_lost(const Caller& c);
+    // An SHA's answer to a ProcessSoHResponse callback that returned before the SHA had run (the
+    // daemon's proxy returns S_OK at once): its status and what GetFixupInfo returned after it.
+    // Ignored when binding `c` is no longer live.
+    void sha_response_outcome(const Caller& c, Status process_status,
+                              const Result<FixupInfo>& fixup);
+
     [[nodiscard]] const AgentConfig& config() const noexcept;
     [[nodiscard]] const Clock& clock() const noexcept;
 
