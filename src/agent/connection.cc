@@ -52,11 +52,35 @@ Result<T> read_conn(Agent::Impl& im, const Caller& c, ConnectionKey key, Who who
     return f(**conn);
 }
 
+// The agent sets a connection's decision: like a processed response, it is a new decision (a new
+// probation, if any) and the system isolation state follows it, with the usual notifications.
+Status set_decision(Agent::Impl& im, const Caller& c, ConnectionKey key, IsolationInfoEx info) {
+    Pending p;
+    {
+        std::lock_guard lock(im.mu);
+        auto conn = reach(im, c, key, Who::AgentOnly);
+        if (!conn)
+            return conn.error();
+        set_isolation(im, **conn, std::move(info));
+        (*conn)->probation_expired = false;
+        recompute_system(im, p);
+    }
+    deliver(im, std::move(p));
+    return hr::S_OK;
+}
+
 }  // namespace
 
+// A connection belongs to the EC whose binding created it (create_connection records that id),
+// and its id index entry, quota slot and status are kept under that EC: "initializing" it with
+// another EC's id would move it out from under them, so only the creating EC's id is accepted.
 Status Agent::conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id) {
     return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
-        s.ec = id;
+        if (id != s.ec) {
+            OPENNAP_AGENT_LOG(warn, "{}: Initialize with EC {} refused: the connection is EC {}'s",
+                              tag(s), hex_id(id), hex_id(s.ec));
+            return hr::E_INVALIDARG;
+        }
         return hr::S_OK;
     });
 }
@@ -96,6 +120,14 @@ Status Agent::conn_set_connection_id(const Caller& c, ConnectionKey key, const C
     return with_conn(im, c, key, Who::Owner, [&](ConnState& s) -> Status {
         if (s.connection_id == *id)
             return hr::S_OK;
+        if (s.down) {
+            // A down connection holds no reservation (connection_down removed its index entry
+            // and nothing removes one later): the id is only a label now.
+            s.connection_id = *id;
+            OPENNAP_AGENT_LOG(info, "{}: connection id set on a connection that is down (EC {})",
+                              tag(s), hex_id(s.ec));
+            return hr::S_OK;
+        }
         const auto index_key = std::pair{s.ec, *id};
         if (auto found = im.conn_ids.find(index_key);
             found != im.conn_ids.end() && found->second != s.key) {
@@ -204,12 +236,9 @@ Status Agent::conn_set_isolation_info(const Caller& c, ConnectionKey key,
         return hr::E_POINTER;
     if (!info->is_valid())
         return hr::E_INVALIDARG;
-    return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
-        set_isolation(*impl_, s,
-                      IsolationInfoEx{info->isolation_state, ExtendedIsolationState::NoData,
-                                      info->prob_end_time, info->failure_url});
-        return hr::S_OK;
-    });
+    return set_decision(*impl_, c, key,
+                        IsolationInfoEx{info->isolation_state, ExtendedIsolationState::NoData,
+                                        info->prob_end_time, info->failure_url});
 }
 
 Result<IsolationInfo> Agent::conn_get_isolation_info(const Caller& c, ConnectionKey key) const {
@@ -228,10 +257,7 @@ Status Agent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
         return hr::E_POINTER;
     if (!info->is_valid())
         return hr::E_INVALIDARG;
-    return with_conn(*impl_, c, key, Who::AgentOnly, [&](ConnState& s) {
-        set_isolation(*impl_, s, *info);
-        return hr::S_OK;
-    });
+    return set_decision(*impl_, c, key, *info);
 }
 
 Result<IsolationInfoEx> Agent::conn_get_isolation_info_ex(const Caller& c,

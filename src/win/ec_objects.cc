@@ -275,7 +275,8 @@ class EcCallbackAdapter final : public agent::EnforcementClientCallback {
             }
             FreeConnections(list);
         }
-        if (FAILED(hr))
+        // The bare Win32 RPC_S_SERVER_UNAVAILABLE (1722) is "gone" too, though it is not FAILED.
+        if (FAILED(hr) || opennap::is_server_unavailable(opennap::HResult{hr}))
             return agent::fail(opennap::HResult{hr});
         if (list == nullptr)
             return agent::fail(opennap::hr::E_POINTER);
