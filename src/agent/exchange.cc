@@ -115,7 +115,8 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
             return fail(hr::NAP_E_NOT_INITIALIZED);
         }
         ec_guard = CallGuard(im, *b);
-        orphan_request(im, conn, pending);
+        // The outstanding request (if any) is orphaned only once the new one is built: if it
+        // cannot be (NAP_E_MAXSIZE_TOO_SMALL), the old one stays the connection's request.
         FileTime now = im.clock->now();
         if (now <= im.last_correlation)
             now = FileTime{im.last_correlation.ticks + 1};
@@ -187,7 +188,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
         p.guard.release();
     }
 
-    std::lock_guard lock(im.mu);
+    std::unique_lock lock(im.mu);
     auto it = im.conns.find(key);
     if (it == im.conns.end() || it->second.down)
         return fail(hr::E_INVALIDARG);
@@ -252,6 +253,8 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     store_be16(bytes.data() + 10,
                static_cast<std::uint16_t>(bytes.size() - soh::kMessageHeaderSize));
 
+    Pending replaced;
+    orphan_request(im, conn, replaced);
     const bool retrigger = changed || conn.probation_expired;
     conn.probation_expired = false;
     conn.correlation_id = corr;
@@ -263,6 +266,8 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     conn.last_sohs = std::move(sohs);
     OPENNAP_AGENT_LOG(info, "{}: SoH request built, {} bytes, {} SHA entries, retriggerHint {}",
                       tag(conn), conn.request->data.size(), entries, retrigger);
+    lock.unlock();
+    deliver(im, std::move(replaced));
     return retrigger;
 }
 
