@@ -1,0 +1,1311 @@
+#include "opennap/client/remote_agent.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "opennap/agent/connection.h"
+#include "opennap/ipc/convert.h"
+#include "opennap/ipc/frame.h"
+
+namespace opennap::client {
+
+namespace v1 = ::opennap::ipc::v1;
+using agent::BindingToken;
+using agent::Caller;
+using agent::ConnectionKey;
+using agent::fail;
+using agent::Result;
+using agent::Status;
+
+namespace {
+
+bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
+    while (n > 0) {
+        const ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += k;
+        n -= static_cast<std::size_t>(k);
+    }
+    return true;
+}
+
+std::vector<std::uint8_t> to_bytes(const std::string& s) {
+    return std::vector<std::uint8_t>(s.begin(), s.end());
+}
+
+std::string to_string_bytes(const std::vector<std::uint8_t>& v) {
+    return std::string(v.begin(), v.end());
+}
+
+v1::ComponentKind kind_of(Caller::Kind k) {
+    return k == Caller::Kind::HealthAgent ? v1::COMPONENT_KIND_HEALTH_AGENT
+                                          : v1::COMPONENT_KIND_ENFORCEMENT_CLIENT;
+}
+
+}  // namespace
+
+class RemoteAgent::Impl {
+  public:
+    explicit Impl(RemoteOptions o) : opt(std::move(o)) {}
+
+    RemoteOptions opt;
+
+    struct Waiter {
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        v1::Reply reply;
+        HResult failure = hr::S_OK;
+    };
+    struct LocalBinding {
+        Caller::Kind kind = Caller::Kind::EnforcementClient;
+        NapComponentId id = 0;
+        std::shared_ptr<agent::EnforcementClientCallback> ec;
+        std::shared_ptr<agent::HealthAgentCallback> sha;
+        BindingToken remote = 0;
+        bool unbound = false;  // Uninitialize was called: the stale token is still sent
+    };
+    struct LocalConn {
+        BindingToken owner = 0;  // local token
+        ConnectionKey remote = 0;
+        // What the EC set, to create the connection again after a daemon restart.
+        std::optional<ConnectionId> connection_id;
+        std::optional<ProtocolMaxSize> max_size;
+        std::optional<PrivateData> enforcer_private_data;
+        std::optional<EnforcementEntityId> initialized;
+    };
+
+    mutable std::mutex mu;  // everything below except write_mu
+    mutable std::condition_variable state_cv;
+    int fd = -1;
+    bool up = false;
+    bool stopping = false;
+    std::uint64_t generation = 0;
+    std::string role;
+    std::uint32_t max_frame = ipc::kDefaultMaxBody;
+    std::map<std::uint64_t, std::shared_ptr<Waiter>> waiters;
+    std::uint64_t next_id = 1;
+    std::map<BindingToken, LocalBinding> bindings;
+    BindingToken next_token = 1;
+    std::map<ConnectionKey, LocalConn> conns;
+    ConnectionKey next_key = 1;
+    std::map<std::pair<std::uint64_t, NapNotifyType>, std::shared_ptr<agent::NotificationSink>>
+        sinks;
+
+    std::mutex write_mu;  // one writer at a time; also guards closing fd
+
+    // Callback pool.
+    std::mutex q_mu;
+    std::condition_variable q_cv;
+    std::deque<std::function<void()>> queue;
+    bool q_stop = false;
+    std::vector<std::thread> workers;
+    std::thread io;
+    int wake_pipe[2] = {-1, -1};
+
+    void start() {
+        if (::pipe(wake_pipe) != 0)
+            wake_pipe[0] = wake_pipe[1] = -1;
+        for (unsigned i = 0; i < std::max(1u, opt.callback_threads); ++i)
+            workers.emplace_back([this] { worker(); });
+        io = std::thread([this] { io_loop(); });
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(mu);
+            stopping = true;
+        }
+        if (wake_pipe[1] >= 0) {
+            const char c = 1;
+            (void)!::write(wake_pipe[1], &c, 1);
+        }
+        {
+            std::lock_guard w(write_mu);
+            std::lock_guard lock(mu);
+            if (fd >= 0)
+                ::shutdown(fd, SHUT_RDWR);
+        }
+        if (io.joinable())
+            io.join();
+        {
+            std::lock_guard lock(q_mu);
+            q_stop = true;
+        }
+        q_cv.notify_all();
+        for (auto& t : workers)
+            t.join();
+        if (wake_pipe[0] >= 0) {
+            ::close(wake_pipe[0]);
+            ::close(wake_pipe[1]);
+        }
+    }
+
+    void post(std::function<void()> f) {
+        {
+            std::lock_guard lock(q_mu);
+            queue.push_back(std::move(f));
+        }
+        q_cv.notify_one();
+    }
+
+    void worker() {
+        for (;;) {
+            std::function<void()> f;
+            {
+                std::unique_lock lock(q_mu);
+                q_cv.wait(lock, [&] { return q_stop || !queue.empty(); });
+                if (queue.empty())
+                    return;
+                f = std::move(queue.front());
+                queue.pop_front();
+            }
+            f();
+        }
+    }
+
+    // ---- sending ----------------------------------------------------------------------------
+
+    bool send_envelope(const v1::Envelope& env) {
+        std::vector<std::uint8_t> bytes;
+        if (!ipc::encode_frame(env, bytes, max_frame))
+            return false;
+        std::lock_guard w(write_mu);
+        int f;
+        {
+            std::lock_guard lock(mu);
+            f = fd;
+        }
+        return f >= 0 && write_all(f, bytes.data(), bytes.size());
+    }
+
+    // A request and its reply. RPC_E_DISCONNECTED while the daemon is not connected.
+    Result<v1::Reply> call(v1::Request& rq, bool one_way = false) {
+        auto w = std::make_shared<Waiter>();
+        std::uint64_t id;
+        {
+            std::lock_guard lock(mu);
+            if (!up)
+                return fail(hr::RPC_E_DISCONNECTED);
+            id = next_id++;
+            if (!one_way)
+                waiters.emplace(id, w);
+        }
+        rq.set_id(id);
+        rq.set_one_way(one_way);
+        v1::Envelope env;
+        *env.mutable_request() = std::move(rq);
+        if (!send_envelope(env)) {
+            std::lock_guard lock(mu);
+            waiters.erase(id);
+            return fail(up ? HResult(hr::E_INVALIDARG) : HResult(hr::RPC_E_DISCONNECTED));
+        }
+        if (one_way)
+            return v1::Reply{};
+        std::unique_lock lock(w->m);
+        if (!w->cv.wait_for(lock, opt.call_timeout, [&] { return w->done; })) {
+            lock.unlock();
+            std::lock_guard l(mu);
+            waiters.erase(id);
+            return fail(hr::ERROR_TIMEOUT);
+        }
+        if (w->failure.failed())
+            return fail(w->failure);
+        return std::move(w->reply);
+    }
+
+    // The reply's HRESULT as a Status; transport failures pass through.
+    static Status status_of(const Result<v1::Reply>& r) {
+        if (!r)
+            return r.error();
+        return HResult(r->hresult());
+    }
+
+    // ---- token and key translation ------------------------------------------------------------
+
+    BindingToken remote_token(const Caller& c) const {
+        std::lock_guard lock(mu);
+        auto it = bindings.find(c.binding);
+        return it == bindings.end() ? 0 : it->second.remote;
+    }
+    ConnectionKey remote_key(ConnectionKey key) const {
+        std::lock_guard lock(mu);
+        auto it = conns.find(key);
+        return it == conns.end() ? 0 : it->second.remote;
+    }
+    ConnectionKey local_key(ConnectionKey remote) const {
+        for (const auto& [k, c] : conns) {
+            if (c.remote == remote)
+                return k;
+        }
+        return 0;
+    }
+
+    v1::Request binding_request(const Caller& c) const {
+        v1::Request rq;
+        rq.set_binding(remote_token(c));
+        return rq;
+    }
+
+    Status conn_set(const Caller& c, ConnectionKey key, v1::ConnField field,
+                    const std::function<void(v1::ConnValue&)>& fill) {
+        v1::Request rq = binding_request(c);
+        auto* set = rq.mutable_conn_set();
+        set->set_key(remote_key(key));
+        set->set_field(field);
+        if (fill)
+            fill(*set->mutable_value());
+        return status_of(call(rq));
+    }
+    Result<v1::ConnValue> conn_get(const Caller& c, ConnectionKey key, v1::ConnField field) {
+        v1::Request rq = binding_request(c);
+        auto* get = rq.mutable_conn_get();
+        get->set_key(remote_key(key));
+        get->set_field(field);
+        auto r = call(rq);
+        if (!r)
+            return fail(r.error());
+        if (HResult(r->hresult()).failed())
+            return fail(HResult(r->hresult()));
+        return r->value();
+    }
+
+    // ---- the connection thread ----------------------------------------------------------------
+
+    int open_socket() const {
+        const int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+            return -1;
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        const std::string path = opt.socket_path.string();
+        if (path.size() >= sizeof addr.sun_path) {
+            ::close(s);
+            return -1;
+        }
+        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+        if (::connect(s, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(s);
+            return -1;
+        }
+        return s;
+    }
+
+    // Reads frames until the reply to `id` arrives (during the handshake, before `up`).
+    std::optional<v1::Reply> handshake_call(int s, ipc::FrameReader& reader, v1::Request rq) {
+        static std::uint64_t hid = 1ull << 62;
+        const std::uint64_t id = ++hid;
+        rq.set_id(id);
+        v1::Envelope env;
+        *env.mutable_request() = std::move(rq);
+        std::vector<std::uint8_t> bytes;
+        if (!ipc::encode_frame(env, bytes, max_frame))
+            return std::nullopt;
+        {
+            std::lock_guard w(write_mu);
+            if (!write_all(s, bytes.data(), bytes.size()))
+                return std::nullopt;
+        }
+        for (;;) {
+            v1::Envelope in;
+            const auto st = reader.next(&in);
+            if (st == ipc::FrameReader::Status::Error)
+                return std::nullopt;
+            if (st == ipc::FrameReader::Status::Frame) {
+                if (in.has_reply() && in.reply().id() == id)
+                    return in.reply();
+                dispatch(std::move(in));
+                continue;
+            }
+            pollfd p{s, POLLIN, 0};
+            if (::poll(&p, 1, 5000) <= 0)
+                return std::nullopt;
+            auto buf = reader.prepare(64 * 1024);
+            const ssize_t k = ::recv(s, buf.data(), buf.size(), 0);
+            if (k <= 0)
+                return std::nullopt;
+            reader.commit(static_cast<std::size_t>(k));
+        }
+    }
+
+    bool handshake(int s, ipc::FrameReader& reader) {
+        v1::Request hello;
+        hello.mutable_hello()->set_min_version(ipc::kProtocolVersion);
+        hello.mutable_hello()->set_max_version(ipc::kProtocolVersion);
+        hello.mutable_hello()->set_client_name(opt.client_name);
+        auto r = handshake_call(s, reader, hello);
+        if (!r || HResult(r->hresult()).failed())
+            return false;
+        {
+            std::lock_guard lock(mu);
+            role = r->hello().role();
+            if (r->hello().limits().max_frame_size() != 0)
+                max_frame = r->hello().limits().max_frame_size();
+        }
+        // Re-bind every live binding with its id and callback, then re-create its connections.
+        std::vector<std::pair<BindingToken, LocalBinding>> live;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [t, b] : bindings) {
+                if (!b.unbound)
+                    live.emplace_back(t, b);
+            }
+        }
+        for (auto& [token, b] : live) {
+            v1::Request rq;
+            rq.mutable_bind()->set_kind(kind_of(b.kind));
+            rq.mutable_bind()->set_id(b.id);
+            auto br = handshake_call(s, reader, rq);
+            if (!br)
+                return false;
+            std::lock_guard lock(mu);
+            auto it = bindings.find(token);
+            if (it == bindings.end())
+                continue;
+            if (HResult(br->hresult()).failed()) {
+                spdlog::warn("napagent: re-binding {} {:08X} failed: {}",
+                             b.kind == Caller::Kind::HealthAgent ? "SHA" : "EC", b.id,
+                             to_string(HResult(br->hresult())));
+                it->second.remote = 0;
+                continue;
+            }
+            it->second.remote = br->token();
+        }
+        std::vector<std::pair<ConnectionKey, LocalConn>> cs;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [k, c] : conns)
+                cs.emplace_back(k, c);
+        }
+        for (auto& [key, c] : cs) {
+            BindingToken remote;
+            {
+                std::lock_guard lock(mu);
+                auto b = bindings.find(c.owner);
+                remote = (b == bindings.end() || b->second.unbound) ? 0 : b->second.remote;
+            }
+            ConnectionKey rkey = 0;
+            if (remote != 0) {
+                v1::Request rq;
+                rq.set_binding(remote);
+                rq.mutable_create_connection();
+                auto cr = handshake_call(s, reader, rq);
+                if (!cr)
+                    return false;
+                if (HResult(cr->hresult()).succeeded())
+                    rkey = cr->key();
+            }
+            auto set = [&](v1::ConnField f, const std::function<void(v1::ConnValue&)>& fill) {
+                v1::Request rq;
+                rq.set_binding(remote);
+                rq.mutable_conn_set()->set_key(rkey);
+                rq.mutable_conn_set()->set_field(f);
+                fill(*rq.mutable_conn_set()->mutable_value());
+                return handshake_call(s, reader, rq).has_value();
+            };
+            if (rkey != 0) {
+                bool ok = true;
+                if (c.initialized)
+                    ok = ok && set(v1::CONN_FIELD_INITIALIZE,
+                                   [&](v1::ConnValue& v) { v.set_u32(*c.initialized); });
+                if (c.connection_id)
+                    ok = ok && set(v1::CONN_FIELD_CONNECTION_ID, [&](v1::ConnValue& v) {
+                             v.set_guid(ipc::guid_bytes(*c.connection_id));
+                         });
+                if (c.max_size)
+                    ok = ok && set(v1::CONN_FIELD_MAX_SIZE,
+                                   [&](v1::ConnValue& v) { v.set_u32(*c.max_size); });
+                if (c.enforcer_private_data)
+                    ok = ok && set(v1::CONN_FIELD_ENFORCER_PRIVATE_DATA, [&](v1::ConnValue& v) {
+                             v.set_blob(to_string_bytes(c.enforcer_private_data->data));
+                         });
+                if (!ok)
+                    return false;
+            }
+            std::lock_guard lock(mu);
+            if (auto it = conns.find(key); it != conns.end())
+                it->second.remote = rkey;
+        }
+        std::vector<std::pair<std::uint64_t, NapNotifyType>> subs;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [k, sink] : sinks)
+                subs.push_back(k);
+        }
+        for (auto& [sub, type] : subs) {
+            v1::Request rq;
+            rq.mutable_subscribe()->set_type(static_cast<std::uint32_t>(type));
+            rq.mutable_subscribe()->set_subscribe(true);
+            if (!handshake_call(s, reader, rq))
+                return false;
+        }
+        return true;
+    }
+
+    void io_loop() {
+        auto backoff = opt.reconnect_min;
+        while (true) {
+            {
+                std::lock_guard lock(mu);
+                if (stopping)
+                    return;
+            }
+            const int s = open_socket();
+            if (s < 0) {
+                pollfd p{wake_pipe[0], POLLIN, 0};
+                (void)::poll(&p, wake_pipe[0] >= 0 ? 1 : 0, static_cast<int>(backoff.count()));
+                backoff = std::min(backoff * 2, opt.reconnect_max);
+                continue;
+            }
+            {
+                std::lock_guard w(write_mu);
+                std::lock_guard lock(mu);
+                fd = s;
+            }
+            ipc::FrameReader reader(max_frame);
+            bool first = false;
+            if (handshake(s, reader)) {
+                backoff = opt.reconnect_min;
+                std::vector<std::shared_ptr<agent::EnforcementClientCallback>> ecs;
+                {
+                    std::lock_guard lock(mu);
+                    up = true;
+                    first = generation == 0;
+                    ++generation;
+                    for (auto& [t, b] : bindings) {
+                        if (b.ec && !b.unbound && b.remote != 0)
+                            ecs.push_back(b.ec);
+                    }
+                }
+                state_cv.notify_all();
+                if (!first) {
+                    // The agent restarted: every EC runs its exchanges again.
+                    for (auto& ec : ecs)
+                        post([ec] { (void)ec->notify_soh_change(); });
+                }
+                read_loop(s, reader);
+            }
+            std::map<std::uint64_t, std::shared_ptr<Waiter>> failed;
+            {
+                std::lock_guard w(write_mu);
+                std::lock_guard lock(mu);
+                up = false;
+                fd = -1;
+                failed.swap(waiters);
+                ::close(s);
+            }
+            for (auto& [id, w] : failed) {
+                std::lock_guard l(w->m);
+                w->failure = hr::RPC_E_DISCONNECTED;
+                w->done = true;
+                w->cv.notify_one();
+            }
+            state_cv.notify_all();
+        }
+    }
+
+    void read_loop(int s, ipc::FrameReader& reader) {
+        for (;;) {
+            v1::Envelope env;
+            const auto st = reader.next(&env);
+            if (st == ipc::FrameReader::Status::Error) {
+                spdlog::error("napagent: malformed frame from the daemon: {}",
+                              reader.error().message());
+                return;
+            }
+            if (st == ipc::FrameReader::Status::Frame) {
+                dispatch(std::move(env));
+                continue;
+            }
+            auto buf = reader.prepare(64 * 1024);
+            const ssize_t k = ::recv(s, buf.data(), buf.size(), 0);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return;
+            reader.commit(static_cast<std::size_t>(k));
+        }
+    }
+
+    void dispatch(v1::Envelope&& env) {
+        if (env.has_reply()) {
+            std::shared_ptr<Waiter> w;
+            {
+                std::lock_guard lock(mu);
+                auto it = waiters.find(env.reply().id());
+                if (it == waiters.end())
+                    return;
+                w = std::move(it->second);
+                waiters.erase(it);
+            }
+            std::lock_guard l(w->m);
+            w->reply = std::move(*env.mutable_reply());
+            w->done = true;
+            w->cv.notify_one();
+            return;
+        }
+        if (env.has_callback()) {
+            post([this, cb = std::move(*env.mutable_callback())] { on_callback(cb); });
+            return;
+        }
+        if (env.has_event()) {
+            const auto type = static_cast<NapNotifyType>(env.event().notify_type());
+            std::vector<std::shared_ptr<agent::NotificationSink>> targets;
+            {
+                std::lock_guard lock(mu);
+                for (auto& [k, sink] : sinks) {
+                    if (k.second == type)
+                        targets.push_back(sink);
+                }
+            }
+            for (auto& t : targets)
+                t->notify(type);
+        }
+    }
+
+    void on_callback(const v1::Callback& cb) {
+        v1::Envelope env;
+        auto* reply = env.mutable_callback_reply();
+        reply->set_id(cb.id());
+        reply->set_hresult(hr::S_OK.bits());
+        std::shared_ptr<agent::EnforcementClientCallback> ec;
+        std::shared_ptr<agent::HealthAgentCallback> sha;
+        Caller owner;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [t, b] : bindings) {
+                if (b.remote == cb.binding() && !b.unbound) {
+                    ec = b.ec;
+                    sha = b.sha;
+                    owner = Caller{b.kind, b.id, t};
+                    break;
+                }
+            }
+        }
+        auto set = [&](Status s) { reply->set_hresult(s.bits()); };
+        if (!ec && !sha) {
+            set(hr::RPC_S_SERVER_UNAVAILABLE);
+        } else {
+            switch (cb.call_case()) {
+                case v1::Callback::kEcNotifySohChange:
+                    if (ec)
+                        set(ec->notify_soh_change());
+                    break;
+                case v1::Callback::kEcGetConnections:
+                    if (ec) {
+                        auto list = ec->get_connections();
+                        if (!list) {
+                            set(list.error());
+                            break;
+                        }
+                        std::lock_guard lock(mu);
+                        for (const auto& c : *list) {
+                            if (!c)
+                                continue;
+                            auto it = conns.find(c->key());
+                            if (it != conns.end() && it->second.remote != 0)
+                                reply->mutable_connections()->add_keys(it->second.remote);
+                        }
+                    }
+                    break;
+                case v1::Callback::kShaGetSohRequest:
+                    if (sha) {
+                        const auto& rq = cb.sha_get_soh_request();
+                        auto corr = ipc::correlation_from_proto(rq.correlation_id(), "corr");
+                        agent::SoHPtr cached;
+                        if (rq.has_cached()) {
+                            if (auto c = ipc::soh_from_proto(rq.cached(), "cached"))
+                                cached = std::make_shared<const SoH>(std::move(*c));
+                        }
+                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, cached);
+                        set(sha->get_soh_request(req));
+                        const bool cache = req.cache_flag();
+                        if (auto fresh = req.take_new_soh()) {
+                            auto* out = reply->mutable_soh();
+                            out->set_set(true);
+                            out->set_cache(cache);
+                            ipc::to_proto(*fresh, *out->mutable_soh());
+                        }
+                    }
+                    break;
+                case v1::Callback::kShaProcessSohResponse:
+                    if (sha) {
+                        const auto& rq = cb.sha_process_soh_response();
+                        auto corr = ipc::correlation_from_proto(rq.correlation_id(), "corr");
+                        auto resp = ipc::soh_from_proto(rq.response(), "response");
+                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, nullptr);
+                        if (resp)
+                            req.set_response(std::move(*resp),
+                                             static_cast<std::uint8_t>(rq.response_flags()));
+                        const Status s = sha->process_soh_response(req);
+                        set(s);
+                        if (!is_server_unavailable(s)) {
+                            auto fix = sha->get_fixup_info();
+                            if (fix) {
+                                reply->set_fixup_hresult(hr::S_OK.bits());
+                                ipc::to_proto(*fix, *reply->mutable_fixup());
+                            } else {
+                                reply->set_fixup_hresult(fix.error().bits());
+                            }
+                        }
+                    }
+                    break;
+                case v1::Callback::kShaNotifyIsolationChange:
+                    if (sha)
+                        set(sha->notify_system_isolation_state_change());
+                    break;
+                case v1::Callback::kShaGetFixupInfo:
+                    if (sha) {
+                        auto fix = sha->get_fixup_info();
+                        if (fix)
+                            ipc::to_proto(*fix, *reply->mutable_fixup());
+                        else
+                            set(fix.error());
+                    }
+                    break;
+                case v1::Callback::kShaCompare:
+                    if (sha) {
+                        auto l = ipc::soh_from_proto(cb.sha_compare().lhs(), "lhs");
+                        auto r = ipc::soh_from_proto(cb.sha_compare().rhs(), "rhs");
+                        if (!l || !r) {
+                            set(hr::E_INVALIDARG);
+                            break;
+                        }
+                        auto eq = sha->compare_soh_requests(*l, *r);
+                        if (eq)
+                            reply->set_equal(*eq);
+                        else
+                            set(eq.error());
+                    }
+                    break;
+                case v1::Callback::kShaOrphaned:
+                    if (sha) {
+                        auto corr = ipc::correlation_from_proto(cb.sha_orphaned(), "corr");
+                        set(corr ? sha->notify_orphaned_soh_request(*corr)
+                                 : Status(hr::E_INVALIDARG));
+                    }
+                    break;
+                default:
+                    set(hr::E_NOTIMPL);
+                    break;
+            }
+        }
+        (void)owner;
+        if (!cb.one_way())
+            (void)send_envelope(env);
+    }
+};
+
+// ---- RemoteAgent ------------------------------------------------------------------------------
+
+RemoteAgent::RemoteAgent(RemoteOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+std::shared_ptr<RemoteAgent> RemoteAgent::connect(RemoteOptions options) {
+    std::shared_ptr<RemoteAgent> a(new RemoteAgent(std::move(options)));
+    a->impl_->start();
+    return a;
+}
+
+RemoteAgent::~RemoteAgent() {
+    impl_->stop();
+}
+
+bool RemoteAgent::connected() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->up;
+}
+
+bool RemoteAgent::wait_connected(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->mu);
+    return impl_->state_cv.wait_for(lock, timeout, [&] { return impl_->up; });
+}
+
+std::uint64_t RemoteAgent::generation() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->generation;
+}
+
+std::string RemoteAgent::role() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->role;
+}
+
+Status RemoteAgent::set_trace_level(NapTracingLevel level) {
+    v1::Request rq;
+    rq.mutable_trace_level()->set_level(static_cast<std::uint32_t>(level));
+    return Impl::status_of(impl_->call(rq));
+}
+
+// ---- management ----
+
+Status RemoteAgent::register_sha(const Caller&, const NapComponentRegistrationInfo& info) {
+    v1::Request rq;
+    rq.mutable_register_()->set_kind(v1::COMPONENT_KIND_HEALTH_AGENT);
+    ipc::to_proto(info, *rq.mutable_register_()->mutable_info());
+    return Impl::status_of(impl_->call(rq));
+}
+Status RemoteAgent::register_ec(const Caller&, const NapComponentRegistrationInfo& info) {
+    v1::Request rq;
+    rq.mutable_register_()->set_kind(v1::COMPONENT_KIND_ENFORCEMENT_CLIENT);
+    ipc::to_proto(info, *rq.mutable_register_()->mutable_info());
+    return Impl::status_of(impl_->call(rq));
+}
+Status RemoteAgent::unregister_sha(const Caller&, SystemHealthEntityId id) {
+    v1::Request rq;
+    rq.mutable_unregister()->set_kind(v1::COMPONENT_KIND_HEALTH_AGENT);
+    rq.mutable_unregister()->set_id(id);
+    return Impl::status_of(impl_->call(rq));
+}
+Status RemoteAgent::unregister_ec(const Caller&, EnforcementEntityId id) {
+    v1::Request rq;
+    rq.mutable_unregister()->set_kind(v1::COMPONENT_KIND_ENFORCEMENT_CLIENT);
+    rq.mutable_unregister()->set_id(id);
+    return Impl::status_of(impl_->call(rq));
+}
+Status RemoteAgent::set_sha_enabled(const Caller&, SystemHealthEntityId id, bool enabled) {
+    v1::Request rq;
+    rq.mutable_set_enabled()->set_kind(v1::COMPONENT_KIND_HEALTH_AGENT);
+    rq.mutable_set_enabled()->set_id(id);
+    rq.mutable_set_enabled()->set_enabled(enabled);
+    return Impl::status_of(impl_->call(rq));
+}
+Status RemoteAgent::set_ec_enabled(const Caller&, EnforcementEntityId id, bool enabled) {
+    v1::Request rq;
+    rq.mutable_set_enabled()->set_kind(v1::COMPONENT_KIND_ENFORCEMENT_CLIENT);
+    rq.mutable_set_enabled()->set_id(id);
+    rq.mutable_set_enabled()->set_enabled(enabled);
+    return Impl::status_of(impl_->call(rq));
+}
+
+namespace {
+Result<std::vector<NapComponentRegistrationInfo>> registrations(RemoteAgent::Impl& im,
+                                                                v1::ComponentKind kind);
+}
+
+Result<std::vector<NapComponentRegistrationInfo>> RemoteAgent::registered_shas() const {
+    return registrations(*impl_, v1::COMPONENT_KIND_HEALTH_AGENT);
+}
+Result<std::vector<NapComponentRegistrationInfo>> RemoteAgent::registered_ecs() const {
+    return registrations(*impl_, v1::COMPONENT_KIND_ENFORCEMENT_CLIENT);
+}
+
+namespace {
+Result<std::vector<NapComponentRegistrationInfo>> registrations(RemoteAgent::Impl& im,
+                                                                v1::ComponentKind kind) {
+    v1::Request rq;
+    rq.mutable_list_registered()->set_kind(kind);
+    auto r = im.call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    std::vector<NapComponentRegistrationInfo> out;
+    for (const auto& item : r->registrations().items()) {
+        auto info = ipc::registration_from_proto(item, "Registrations.items");
+        if (!info)
+            return fail(hr::E_UNEXPECTED);
+        out.push_back(std::move(*info));
+    }
+    return out;
+}
+
+std::optional<ipc::StatusSnapshot> fetch_status(RemoteAgent::Impl& im) {
+    v1::Request rq;
+    rq.mutable_status();
+    auto r = im.call(rq);
+    if (!r || HResult(r->hresult()).failed())
+        return std::nullopt;
+    auto s = ipc::status_from_proto(r->status());
+    if (!s)
+        return std::nullopt;
+    return std::move(*s);
+}
+}  // namespace
+
+agent::NapClientInfo RemoteAgent::client_info() const {
+    v1::Request rq;
+    rq.mutable_client_info();
+    auto r = impl_->call(rq);
+    if (r && HResult(r->hresult()).succeeded()) {
+        if (auto info = ipc::client_info_from_proto(r->client_info(), "ClientInfo"))
+            return *info;
+    }
+    agent::NapClientInfo none;
+    none.nap_enabled = false;
+    return none;
+}
+
+agent::SystemIsolation RemoteAgent::system_isolation() const {
+    v1::Request rq;
+    rq.mutable_system_isolation();
+    auto r = impl_->call(rq);
+    if (r && HResult(r->hresult()).succeeded()) {
+        if (auto s = ipc::system_isolation_from_proto(r->system_isolation(), "SystemIsolation"))
+            return *s;
+    }
+    agent::SystemIsolation unknown;
+    unknown.unknown_connections = true;
+    return unknown;
+}
+
+std::vector<agent::ShaStatus> RemoteAgent::sha_status() const {
+    auto s = fetch_status(*impl_);
+    return s ? s->shas : std::vector<agent::ShaStatus>{};
+}
+
+std::vector<agent::EcStatus> RemoteAgent::ec_status() const {
+    auto s = fetch_status(*impl_);
+    return s ? s->ecs : std::vector<agent::EcStatus>{};
+}
+
+// ---- bindings ----
+
+namespace {
+template <typename Cb>
+Result<BindingToken> bind(RemoteAgent::Impl& im, Caller::Kind kind, NapComponentId id,
+                          std::shared_ptr<Cb> callback) {
+    if (!callback)
+        return fail(hr::E_POINTER);
+    v1::Request rq;
+    rq.mutable_bind()->set_kind(kind_of(kind));
+    rq.mutable_bind()->set_id(id);
+    auto r = im.call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    std::lock_guard lock(im.mu);
+    const BindingToken local = im.next_token++;
+    RemoteAgent::Impl::LocalBinding b;
+    b.kind = kind;
+    b.id = id;
+    if constexpr (std::is_same_v<Cb, agent::HealthAgentCallback>)
+        b.sha = std::move(callback);
+    else
+        b.ec = std::move(callback);
+    b.remote = r->token();
+    im.bindings.emplace(local, std::move(b));
+    return local;
+}
+
+Status unbind(RemoteAgent::Impl& im, const Caller& c) {
+    v1::Request rq;
+    rq.set_binding(im.remote_token(c));
+    rq.mutable_unbind();
+    const Status s = RemoteAgent::Impl::status_of(im.call(rq));
+    if (s.succeeded() || s == hr::RPC_E_DISCONNECTED) {
+        std::lock_guard lock(im.mu);
+        if (auto it = im.bindings.find(c.binding); it != im.bindings.end()) {
+            it->second.unbound = true;
+            it->second.ec.reset();
+            it->second.sha.reset();
+        }
+    }
+    return s;
+}
+}  // namespace
+
+Result<BindingToken> RemoteAgent::bind_ec(EnforcementEntityId id,
+                                          std::shared_ptr<agent::EnforcementClientCallback> cb) {
+    return bind(*impl_, Caller::Kind::EnforcementClient, id, std::move(cb));
+}
+Result<BindingToken> RemoteAgent::bind_sha(SystemHealthEntityId id,
+                                           std::shared_ptr<agent::HealthAgentCallback> cb) {
+    return bind(*impl_, Caller::Kind::HealthAgent, id, std::move(cb));
+}
+Status RemoteAgent::unbind_ec(const Caller& c) {
+    return unbind(*impl_, c);
+}
+Status RemoteAgent::unbind_sha(const Caller& c) {
+    return unbind(*impl_, c);
+}
+
+Result<ConnectionKey> RemoteAgent::create_connection(const Caller& c) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_create_connection();
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    std::lock_guard lock(impl_->mu);
+    const ConnectionKey local = impl_->next_key++;
+    Impl::LocalConn conn;
+    conn.owner = c.binding;
+    conn.remote = r->key();
+    impl_->conns.emplace(local, conn);
+    return local;
+}
+
+Result<bool> RemoteAgent::get_soh_request(const Caller& c, ConnectionKey key) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_get_soh_request()->set_key(impl_->remote_key(key));
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    return r->flag();
+}
+
+Status RemoteAgent::process_soh_response(const Caller& c, ConnectionKey key) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_process_soh_response()->set_key(impl_->remote_key(key));
+    return Impl::status_of(impl_->call(rq));
+}
+
+Status RemoteAgent::notify_connection_state_down(const Caller& c, ConnectionKey key) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_connection_state_down()->set_key(impl_->remote_key(key));
+    return Impl::status_of(impl_->call(rq));
+}
+
+Status RemoteAgent::notify_soh_change_failure(const Caller& c) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_soh_change_failure();
+    return Impl::status_of(impl_->call(rq));
+}
+
+void RemoteAgent::release_connection(ConnectionKey key) noexcept {
+    try {
+        ConnectionKey remote = 0;
+        {
+            std::lock_guard lock(impl_->mu);
+            auto it = impl_->conns.find(key);
+            if (it == impl_->conns.end())
+                return;
+            remote = it->second.remote;
+            impl_->conns.erase(it);
+        }
+        if (remote == 0)
+            return;
+        v1::Request rq;
+        rq.mutable_release_connection()->set_key(remote);
+        (void)impl_->call(rq, /*one_way=*/true);
+    } catch (...) {
+        // noexcept: a connection the daemon does not hear about is freed when we disconnect.
+    }
+}
+
+// ---- connection object ----
+
+Status RemoteAgent::conn_initialize(const Caller& c, ConnectionKey key, EnforcementEntityId id) {
+    const Status s = impl_->conn_set(c, key, v1::CONN_FIELD_INITIALIZE,
+                                     [&](v1::ConnValue& v) { v.set_u32(id); });
+    if (s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.initialized = id;
+    }
+    return s;
+}
+Status RemoteAgent::conn_set_max_size(const Caller& c, ConnectionKey key, ProtocolMaxSize size) {
+    const Status s = impl_->conn_set(c, key, v1::CONN_FIELD_MAX_SIZE,
+                                     [&](v1::ConnValue& v) { v.set_u32(size); });
+    if (s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.max_size = size;
+    }
+    return s;
+}
+Result<ProtocolMaxSize> RemoteAgent::conn_get_max_size(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_MAX_SIZE);
+    if (!v)
+        return fail(v.error());
+    return static_cast<ProtocolMaxSize>(v->u32());
+}
+Status RemoteAgent::conn_set_flags(const Caller& c, ConnectionKey key, std::uint8_t flags) {
+    return impl_->conn_set(c, key, v1::CONN_FIELD_FLAGS,
+                           [&](v1::ConnValue& v) { v.set_u32(flags); });
+}
+Result<std::uint8_t> RemoteAgent::conn_get_flags(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_FLAGS);
+    if (!v)
+        return fail(v.error());
+    return static_cast<std::uint8_t>(v->u32());
+}
+Status RemoteAgent::conn_set_connection_id(const Caller& c, ConnectionKey key,
+                                           const ConnectionId* id) {
+    if (id == nullptr)
+        return hr::E_POINTER;
+    const Status s = impl_->conn_set(c, key, v1::CONN_FIELD_CONNECTION_ID,
+                                     [&](v1::ConnValue& v) { v.set_guid(ipc::guid_bytes(*id)); });
+    if (s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.connection_id = *id;
+    }
+    return s;
+}
+Result<ConnectionId> RemoteAgent::conn_get_connection_id(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_CONNECTION_ID);
+    if (!v)
+        return fail(v.error());
+    auto g = ipc::guid_from_bytes(v->guid(), "ConnValue.guid");
+    if (!g)
+        return fail(hr::E_UNEXPECTED);
+    return *g;
+}
+Result<CorrelationId> RemoteAgent::conn_get_correlation_id(const Caller& c,
+                                                           ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_CORRELATION_ID);
+    if (!v)
+        return fail(v.error());
+    auto id = ipc::correlation_from_proto(v->correlation_id(), "ConnValue.correlation_id");
+    if (!id)
+        return fail(hr::E_UNEXPECTED);
+    return *id;
+}
+Status RemoteAgent::conn_set_correlation_id(const Caller& c, ConnectionKey key,
+                                            const CorrelationId& id) {
+    return impl_->conn_set(c, key, v1::CONN_FIELD_CORRELATION_ID, [&](v1::ConnValue& v) {
+        ipc::to_proto(id, *v.mutable_correlation_id());
+    });
+}
+Status RemoteAgent::conn_set_soh_request(const Caller& c, ConnectionKey key,
+                                         const NetworkSoH* request) {
+    if (request == nullptr)
+        return hr::E_POINTER;
+    return impl_->conn_set(c, key, v1::CONN_FIELD_SOH_REQUEST,
+                           [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(request->data)); });
+}
+Result<NetworkSoH> RemoteAgent::conn_get_soh_request(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_SOH_REQUEST);
+    if (!v)
+        return fail(v.error());
+    return NetworkSoH{to_bytes(v->blob())};
+}
+Status RemoteAgent::conn_set_soh_response(const Caller& c, ConnectionKey key,
+                                          const NetworkSoH* response) {
+    if (response == nullptr)
+        return hr::E_POINTER;
+    return impl_->conn_set(c, key, v1::CONN_FIELD_SOH_RESPONSE,
+                           [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(response->data)); });
+}
+Result<NetworkSoH> RemoteAgent::conn_get_soh_response(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_SOH_RESPONSE);
+    if (!v)
+        return fail(v.error());
+    return NetworkSoH{to_bytes(v->blob())};
+}
+Status RemoteAgent::conn_set_isolation_info(const Caller& c, ConnectionKey key,
+                                            const IsolationInfo* info) {
+    if (info == nullptr)
+        return hr::E_POINTER;
+    return impl_->conn_set(c, key, v1::CONN_FIELD_ISOLATION_INFO,
+                           [&](v1::ConnValue& v) { ipc::to_proto(*info, *v.mutable_isolation()); });
+}
+Result<IsolationInfo> RemoteAgent::conn_get_isolation_info(const Caller& c,
+                                                           ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO);
+    if (!v)
+        return fail(v.error());
+    auto info = ipc::isolation_from_proto(v->isolation(), "ConnValue.isolation");
+    if (!info)
+        return fail(hr::E_UNEXPECTED);
+    return *info;
+}
+Status RemoteAgent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
+                                               const IsolationInfoEx* info) {
+    if (info == nullptr)
+        return hr::E_POINTER;
+    return impl_->conn_set(c, key, v1::CONN_FIELD_ISOLATION_INFO_EX,
+                           [&](v1::ConnValue& v) { ipc::to_proto(*info, *v.mutable_isolation()); });
+}
+Result<IsolationInfoEx> RemoteAgent::conn_get_isolation_info_ex(const Caller& c,
+                                                                ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO_EX);
+    if (!v)
+        return fail(v.error());
+    auto info = ipc::isolation_ex_from_proto(v->isolation(), "ConnValue.isolation");
+    if (!info)
+        return fail(hr::E_UNEXPECTED);
+    return *info;
+}
+Status RemoteAgent::conn_set_private_data(const Caller& c, ConnectionKey key,
+                                          const PrivateData* data) {
+    if (data == nullptr)
+        return hr::E_POINTER;
+    return impl_->conn_set(c, key, v1::CONN_FIELD_PRIVATE_DATA,
+                           [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(data->data)); });
+}
+Result<PrivateData> RemoteAgent::conn_get_private_data(const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_PRIVATE_DATA);
+    if (!v)
+        return fail(v.error());
+    return PrivateData{to_bytes(v->blob())};
+}
+Status RemoteAgent::conn_set_enforcer_private_data(const Caller& c, ConnectionKey key,
+                                                   const PrivateData* data) {
+    if (data == nullptr)
+        return hr::E_POINTER;
+    const Status s =
+        impl_->conn_set(c, key, v1::CONN_FIELD_ENFORCER_PRIVATE_DATA,
+                        [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(data->data)); });
+    if (s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.enforcer_private_data = *data;
+    }
+    return s;
+}
+Result<PrivateData> RemoteAgent::conn_get_enforcer_private_data(const Caller& c,
+                                                                ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ENFORCER_PRIVATE_DATA);
+    if (!v)
+        return fail(v.error());
+    return PrivateData{to_bytes(v->blob())};
+}
+Status RemoteAgent::conn_set_installed_shvs(const Caller& c, ConnectionKey key,
+                                            const std::vector<SystemHealthEntityId>& ids) {
+    return impl_->conn_set(c, key, v1::CONN_FIELD_INSTALLED_SHVS, [&](v1::ConnValue& v) {
+        for (const auto id : ids)
+            v.mutable_ids()->add_ids(id);
+    });
+}
+Result<std::vector<SystemHealthEntityId>> RemoteAgent::conn_get_installed_shvs(
+    const Caller& c, ConnectionKey key) const {
+    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_INSTALLED_SHVS);
+    if (!v)
+        return fail(v.error());
+    return std::vector<SystemHealthEntityId>(v->ids().ids().begin(), v->ids().ids().end());
+}
+
+// ---- SHA binding ----
+
+Status RemoteAgent::notify_soh_change(const Caller& c) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_notify_soh_change();
+    return Impl::status_of(impl_->call(rq));
+}
+
+Result<agent::SystemIsolation> RemoteAgent::get_system_isolation_info(const Caller& c) const {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_get_system_isolation_info();
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    auto s = ipc::system_isolation_from_proto(r->system_isolation(), "SystemIsolation");
+    if (!s)
+        return fail(hr::E_UNEXPECTED);
+    return *s;
+}
+
+Status RemoteAgent::flush_cache(const Caller& c) {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_flush_cache();
+    return Impl::status_of(impl_->call(rq));
+}
+
+// ---- notifications ----
+
+Status RemoteAgent::subscribe(std::uint64_t subscriber, NapNotifyType type,
+                              std::shared_ptr<agent::NotificationSink> sink) {
+    if (!sink || type == NapNotifyType::Unknown)
+        return hr::E_INVALIDARG;
+    {
+        std::lock_guard lock(impl_->mu);
+        if (impl_->sinks.contains({subscriber, type}))
+            return hr::ERROR_ALREADY_INITIALIZED;
+        bool first = true;
+        for (auto& [k, s] : impl_->sinks) {
+            if (k.second == type)
+                first = false;
+        }
+        impl_->sinks.emplace(std::make_pair(subscriber, type), std::move(sink));
+        if (!first)
+            return hr::S_OK;
+    }
+    v1::Request rq;
+    rq.mutable_subscribe()->set_type(static_cast<std::uint32_t>(type));
+    rq.mutable_subscribe()->set_subscribe(true);
+    const Status s = Impl::status_of(impl_->call(rq));
+    if (s.failed() && s != hr::RPC_E_DISCONNECTED) {
+        std::lock_guard lock(impl_->mu);
+        impl_->sinks.erase({subscriber, type});
+    }
+    return s == hr::RPC_E_DISCONNECTED ? Status(hr::S_OK) : s;
+}
+
+void RemoteAgent::unsubscribe(std::uint64_t subscriber, NapNotifyType type) noexcept {
+    try {
+        {
+            std::lock_guard lock(impl_->mu);
+            impl_->sinks.erase({subscriber, type});
+            for (auto& [k, s] : impl_->sinks) {
+                if (k.second == type)
+                    return;
+            }
+        }
+        v1::Request rq;
+        rq.mutable_subscribe()->set_type(static_cast<std::uint32_t>(type));
+        rq.mutable_subscribe()->set_subscribe(false);
+        (void)impl_->call(rq, /*one_way=*/true);
+    } catch (...) {
+    }
+}
+
+// ---- certificate relying parties ----
+
+Result<bool> RemoteAgent::subscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
+                                                  std::u16string_view subscriber_name,
+                                                  bool reserved_present) {
+    v1::Request rq = impl_->binding_request(c);
+    auto* cs = rq.mutable_cert_subscribe();
+    cs->set_id(id);
+    cs->set_subscriber_name(ipc::u16_bytes(std::u16string(subscriber_name)));
+    cs->set_reserved_present(reserved_present);
+    cs->set_subscribe(true);
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    return r->flag();
+}
+
+Status RemoteAgent::unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
+                                              bool reserved_present) {
+    v1::Request rq = impl_->binding_request(c);
+    auto* cs = rq.mutable_cert_subscribe();
+    cs->set_id(id);
+    cs->set_reserved_present(reserved_present);
+    cs->set_subscribe(false);
+    return Impl::status_of(impl_->call(rq));
+}
+
+Result<std::vector<EnforcementEntityId>> RemoteAgent::subscribed_relying_parties(
+    const Caller& c) const {
+    v1::Request rq = impl_->binding_request(c);
+    rq.mutable_subscribed_relying_parties();
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    return std::vector<EnforcementEntityId>(r->ids().ids().begin(), r->ids().ids().end());
+}
+
+}  // namespace opennap::client
