@@ -83,15 +83,22 @@ bool encode_frame(const v1::Envelope& envelope, std::vector<std::uint8_t>& out,
 
 // Incremental decoder for a byte stream: feed what the socket returned, then take frames until
 // next() says it needs more. After an error the reader stays failed (the connection must be
-// closed). Buffers at most one partial frame (<= kHeaderSize + max_body bytes).
+// closed). Buffers at most one partial frame (<= kHeaderSize + max_body bytes) beyond what the
+// caller fed since it last drained next() down to NeedMore.
+//
+// feed() and commit() check the pending frame's header as soon as its bytes arrive: a bad one
+// (bad magic, an oversized length, ...) fails the reader at once and the bytes are dropped, so
+// the body of an oversized frame is never buffered. prepare() after a failure still returns room
+// (so that a read loop keeps working until it closes); commit() then drops what arrived.
 class FrameReader {
   public:
     explicit FrameReader(std::uint32_t max_body = kDefaultMaxBody) : max_body_(max_body) {}
 
-    // Appends received bytes.
+    // Appends received bytes (ignored once failed).
     void feed(std::span<const std::uint8_t> bytes);
-    // A writable tail of at least `n` bytes to read(2) into; commit(k) after k bytes arrived.
-    // (Saves a copy on the receive path.)
+    // A writable tail of at least `n` bytes to read(2) into; commit(k) after k bytes arrived
+    // (k <= the tail's size). Saves a copy on the receive path. The span is invalidated by the
+    // next feed(), prepare() or next().
     std::span<std::uint8_t> prepare(std::size_t n);
     void commit(std::size_t k);
 
