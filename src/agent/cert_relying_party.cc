@@ -39,15 +39,24 @@ Result<bool> Agent::subscribe_cert_by_group(const Caller& c, EnforcementEntityId
                           hex_id(id), utf16_to_utf8(subscriber_name));
         return fail(hr::NAP_E_NOT_REGISTERED);
     }
+    bool inserted = false;
     try {
-        auto [it, inserted] = im.cert_subscribers.try_emplace(id);
-        it->second.assign(subscriber_name);
-        OPENNAP_AGENT_LOG(info, "EC {} {} to health certificates (subscriber \"{}\")", hex_id(id),
-                          inserted ? "subscribed" : "re-subscribed",
-                          utf16_to_utf8(subscriber_name));
+        // Allocate everything before changing anything, so that E_OUTOFMEMORY leaves neither a
+        // new subscription nor a half-replaced one. The subscription table is part of the
+        // registry: the test hook's "registry" site simulates the allocation failure here.
+        std::u16string name(subscriber_name);
+        if (im.alloc_fails("registry"))
+            throw std::bad_alloc();
+        auto [it, added] = im.cert_subscribers.try_emplace(id);
+        it->second = std::move(name);  // no allocation: cannot fail once inserted
+        inserted = added;
     } catch (const std::bad_alloc&) {
         return fail(hr::E_OUTOFMEMORY);
     }
+    // Logged outside the try (as register_component does): the E_OUTOFMEMORY above means
+    // "nothing changed", which a failure to format the log line would contradict.
+    OPENNAP_AGENT_LOG(info, "EC {} {} to health certificates (subscriber \"{}\")", hex_id(id),
+                      inserted ? "subscribed" : "re-subscribed", utf16_to_utf8(subscriber_name));
     return false;  // no health certificates yet (docs/agent.md)
 }
 
