@@ -3,7 +3,8 @@
 //
 //   napagent [--config FILE] [--socket PATH] [--check-config]
 //
-// Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (socket); 2 bad configuration.
+// Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (socket); 2 bad configuration;
+// 3 the state store cannot be used (docs/napagent.md, "Persistence").
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "opennap/agentd/config.h"
 #include "opennap/agentd/names.h"
 #include "opennap/agentd/server.h"
+#include "opennap/agentd/store.h"
 
 namespace {
 
@@ -83,11 +85,32 @@ int main(int argc, char** argv) {
     if (!socket_override.empty())
         cfg->daemon.socket = socket_override;
 
+    // The persisted state, restored before anyone can connect. A corrupt database has been moved
+    // aside (the daemon starts empty); an unreadable one stops the daemon.
+    auto opened = opennap::agentd::open_state(cfg->daemon.state_dir);
+    if (!opened) {
+        spdlog::error("cannot use the state store: {}", opened.error().to_string());
+        return 3;
+    }
+    if (opened->recovered_from) {
+        spdlog::error("{}; moved to {}; starting with an empty state",
+                      opened->recovered_from->to_string(),
+                      opened->moved_to ? opened->moved_to->string() : std::string("?"));
+    }
+
     opennap::agent::MachineFacts machine;
     machine.machine_name = cfg->agent.machine_name.empty() ? host_name() : cfg->agent.machine_name;
-    auto agent =
-        std::make_shared<opennap::agent::Agent>(opennap::agentd::to_agent_config(*cfg, machine),
-                                                std::make_shared<opennap::agent::SystemClock>());
+    opennap::agent::AgentConfig agent_config = opennap::agentd::to_agent_config(*cfg, machine);
+    agent_config.observer = opened->store;
+    auto agent = std::make_shared<opennap::agent::Agent>(
+        std::move(agent_config), std::make_shared<opennap::agent::SystemClock>());
+    if (const auto s = agent->restore(opened->state); s != opennap::hr::S_OK) {
+        spdlog::error("{}: the stored state cannot be restored ({}); see the line above",
+                      opened->store->path().string(), opennap::to_string(s));
+        return 3;
+    }
+    spdlog::info("restored {} from {}", opennap::agentd::describe(opened->state),
+                 opened->store->path().string());
 
     opennap::agentd::ServerOptions opt;
     opt.socket_path = cfg->daemon.socket;
@@ -123,13 +146,16 @@ int main(int argc, char** argv) {
         spdlog::info("listening on {}", cfg->daemon.socket.string());
     }
 
-    std::thread signals([&server, set] {
+    std::thread signals([&server, &opened, set] {
         int sig = 0;
         while (sigwait(&set, &sig) == 0) {
             if (sig == SIGPIPE)
                 continue;
             spdlog::info("signal {}: stopping", sig);
             sd_notify(0, "STOPPING=1");
+            // Closing the sessions unbinds their clients and drops their connections: that is
+            // the daemon going away, not the machine's state changing. Keep the stored state.
+            opened->store->close();
             server.stop();
             return;
         }

@@ -37,6 +37,7 @@ Status register_component(Agent::Impl& im, std::map<NapComponentId, Component>& 
         return hr::E_ACCESSDENIED;
     if (!info.is_valid())
         return hr::E_INVALIDARG;
+    ReportChanges report(im);
     std::lock_guard lock(im.mu);
     if (reg.contains(info.id)) {
         OPENNAP_AGENT_LOG(warn, "register {} {}: id already registered", what, hex_id(info.id));
@@ -51,7 +52,12 @@ Status register_component(Agent::Impl& im, std::map<NapComponentId, Component>& 
             throw std::bad_alloc();
         Component comp{info, true};
         comp.info.registration_date = im.clock->now();
+        const auto kind = &reg == &im.shas ? ComponentKind::Sha : ComponentKind::Ec;
+        Change change = ComponentRegistered{kind, comp.info, true};
         reg.emplace(info.id, std::move(comp));
+        if (kind == ComponentKind::Sha)
+            im.sha_dyn.erase(info.id);  // nothing of an earlier SHA with this id
+        record(im, std::move(change));
     } catch (const std::bad_alloc&) {
         return hr::E_OUTOFMEMORY;
     }
@@ -65,6 +71,7 @@ Status unregister_component(Agent::Impl& im, std::map<NapComponentId, Component>
                             NapComponentId id, const char* what) {
     if (c.kind != Caller::Kind::Admin)
         return hr::E_ACCESSDENIED;
+    ReportChanges report(im);
     std::lock_guard lock(im.mu);
     if (!reg.contains(id))
         return hr::NAP_E_ID_NOT_FOUND;
@@ -73,6 +80,10 @@ Status unregister_component(Agent::Impl& im, std::map<NapComponentId, Component>
         return hr::NAP_E_STILL_BOUND;
     }
     reg.erase(id);
+    // One change: the store drops what it keeps for the component (an SHA's cache and state, an
+    // EC's certificate subscription) with it, as the callers below do here.
+    record(im,
+           ComponentUnregistered{&reg == &im.shas ? ComponentKind::Sha : ComponentKind::Ec, id});
     OPENNAP_AGENT_LOG(info, "unregistered {} {}", what, hex_id(id));
     return hr::S_OK;
 }
@@ -106,10 +117,13 @@ Status Agent::unregister_ec(const Caller& c, EnforcementEntityId id) {
 Status Agent::set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool enabled) {
     if (c.kind != Caller::Kind::Admin)
         return hr::E_ACCESSDENIED;
+    ReportChanges report(*impl_);
     std::lock_guard lock(impl_->mu);
     auto it = impl_->shas.find(id);
     if (it == impl_->shas.end())
         return hr::NAP_E_ID_NOT_FOUND;
+    if (it->second.enabled != enabled)
+        record(*impl_, ComponentEnabled{ComponentKind::Sha, id, enabled});
     it->second.enabled = enabled;
     OPENNAP_AGENT_LOG(info, "SHA {} {}", hex_id(id), enabled ? "enabled" : "disabled");
     return hr::S_OK;
@@ -117,10 +131,13 @@ Status Agent::set_sha_enabled(const Caller& c, SystemHealthEntityId id, bool ena
 Status Agent::set_ec_enabled(const Caller& c, EnforcementEntityId id, bool enabled) {
     if (c.kind != Caller::Kind::Admin)
         return hr::E_ACCESSDENIED;
+    ReportChanges report(*impl_);
     std::lock_guard lock(impl_->mu);
     auto it = impl_->ecs.find(id);
     if (it == impl_->ecs.end())
         return hr::NAP_E_ID_NOT_FOUND;
+    if (it->second.enabled != enabled)
+        record(*impl_, ComponentEnabled{ComponentKind::Ec, id, enabled});
     it->second.enabled = enabled;
     OPENNAP_AGENT_LOG(info, "EC {} {}", hex_id(id), enabled ? "enabled" : "disabled");
     return hr::S_OK;

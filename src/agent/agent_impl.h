@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
@@ -74,7 +75,7 @@ struct ShaDynamic {
 class Agent::Impl {
   public:
     Impl(AgentConfig c, std::shared_ptr<const Clock> k)
-        : config(std::move(c)), clock(std::move(k)) {}
+        : config(std::move(c)), clock(std::move(k)), observer(config.observer) {}
 
     AgentConfig config;
     std::shared_ptr<const Clock> clock;
@@ -99,6 +100,19 @@ class Agent::Impl {
     std::function<void()> wake;
     // Certificate relying parties (cert_relying_party.cc): EC id -> subscriber name.
     std::map<EnforcementEntityId, std::u16string> cert_subscribers;
+
+    // Persistence (persistence.cc; docs/agent.md, "Persistence hooks"). Changes are queued in
+    // `outbox` under mu (with `queued` counting them) and handed to the observer, in order, by
+    // report_changes() with mu released; observer_mu serializes the hand-over.
+    std::shared_ptr<StateObserver> observer;
+    std::vector<Change> outbox;               // mu
+    std::atomic<std::uint64_t> queued{0};     // written under mu
+    std::atomic<std::uint64_t> delivered{0};  // written under observer_mu
+    std::mutex observer_mu;
+    // The system isolation state of the previous run (restore()), reported until a connection
+    // of this run gets a decision; and whether its probation end has been acted on.
+    std::optional<SystemIsolation> restored_system;
+    bool restored_probation_expired = false;
 
     std::size_t live_connections = 0;     // connections not down
     std::size_t unknown_connections = 0;  // live connections without a decision
@@ -211,7 +225,27 @@ void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id);
 // What the agent does with an SHA's ProcessSoHResponse status and the GetFixupInfo after it.
 void apply_sha_outcome(Agent::Impl& im, SystemHealthEntityId id, Status s,
                        const std::optional<Result<FixupInfo>>& fix);
-// mu NOT held: make the queued calls.
+// mu NOT held: make the queued calls (reporting queued changes first).
 void deliver(Agent::Impl& im, Pending&& p);
+
+// ---- persistence (persistence.cc) ----
+
+// mu held: queue a change of the persisted state for the observer (no-op without one).
+void record(Agent::Impl& im, Change change) noexcept;
+// mu NOT held: hand every queued change to the observer, in order; returns once the changes
+// queued before the call have been handed over (by this thread or another).
+void report_changes(Agent::Impl& im) noexcept;
+// Calls report_changes() when it goes out of scope: declare it before any lock in a public entry
+// point that may change persisted state, so it runs once the lock is released.
+class ReportChanges {
+  public:
+    explicit ReportChanges(Agent::Impl& im) noexcept : im_(im) {}
+    ReportChanges(const ReportChanges&) = delete;
+    ReportChanges& operator=(const ReportChanges&) = delete;
+    ~ReportChanges() { report_changes(im_); }
+
+  private:
+    Agent::Impl& im_;
+};
 
 }  // namespace opennap::agent

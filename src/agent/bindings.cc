@@ -83,6 +83,11 @@ void recompute_system(Agent::Impl& im, Pending& p) {
         if (next.info.isolation_state != IsolationState::InProbation) {
             next.info.prob_end_time = FileTime{};
         }
+        im.restored_system.reset();  // a connection of this run decided: the restored state ends
+    } else if (im.restored_system) {
+        // The previous run's state (restore()) stands, with no live connection behind it.
+        next.info = im.restored_system->info;
+        next.unknown_connections = true;
     }
     if (next == im.system)
         return;
@@ -95,6 +100,7 @@ void recompute_system(Agent::Impl& im, Pending& p) {
         info, "system isolation state {} -> {} (probation end {}, unknown connections {})",
         to_string(im.system.info.isolation_state), to_string(next.info.isolation_state),
         next.info.prob_end_time.to_string(), next.unknown_connections);
+    record(im, SystemIsolationChanged{next});
     im.system = next;
     if (!state_or_probation_changed)
         return;
@@ -171,6 +177,8 @@ void drop_ec_binding(Agent::Impl& im, EnforcementEntityId id, Pending& p) {
 void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id) {
     im.sha_bindings.erase(id);
     if (auto d = im.sha_dyn.find(id); d != im.sha_dyn.end()) {
+        if (d->second.cache)
+            record(im, ShaCacheChanged{id, nullptr});
         d->second.cache.reset();
         d->second.polling = false;
     }
@@ -181,6 +189,7 @@ void drop_sha_binding(Agent::Impl& im, SystemHealthEntityId id) {
 }
 
 void deliver(Agent::Impl& im, Pending&& p) {
+    report_changes(im);  // what the calls below tell about is stored first
     for (auto& [call, corr] : p.orphans) {
         const Status s = call.cb->notify_orphaned_soh_request(corr);
         if (is_server_unavailable(s)) {
@@ -199,6 +208,7 @@ void deliver(Agent::Impl& im, Pending&& p) {
     }
     for (auto& [sink, type] : p.sinks)
         sink->notify(type);
+    report_changes(im);  // a binding dropped above flushed its cache
     if (p.wake) {
         std::function<void()> w;
         {
@@ -504,6 +514,10 @@ std::optional<FileTime> Agent::Impl::next_due() const {
             consider(c.isolation->prob_end_time);
         }
     }
+    if (restored_system && restored_system->info.isolation_state == IsolationState::InProbation &&
+        !restored_probation_expired) {
+        consider(restored_system->info.prob_end_time);
+    }
     return due;
 }
 
@@ -517,6 +531,7 @@ std::optional<FileTime> Agent::run_pending() {
     std::vector<EcCall> refresh;
     std::vector<BindingToken> refresh_tokens;
     std::vector<Pending::ShaCall> polls;
+    ReportChanges report(*impl_);
     {
         std::lock_guard lock(impl_->mu);
         const FileTime now = impl_->clock->now();
@@ -540,6 +555,15 @@ std::optional<FileTime> Agent::run_pending() {
                 OPENNAP_AGENT_LOG(info, "{}: probation ended at {}", tag(c),
                                   c.isolation->prob_end_time.to_string());
             }
+        }
+        // The same for the probation of a restored system state (docs/agent.md, "Restore").
+        if (auto& r = impl_->restored_system;
+            r && r->info.isolation_state == IsolationState::InProbation &&
+            !impl_->restored_probation_expired && r->info.prob_end_time <= now) {
+            impl_->restored_probation_expired = true;
+            impl_->soh_change_pending = true;
+            OPENNAP_AGENT_LOG(info, "restored system state: probation ended at {}",
+                              r->info.prob_end_time.to_string());
         }
         if (impl_->soh_change_pending) {
             impl_->soh_change_pending = false;
@@ -626,6 +650,11 @@ std::optional<FileTime> Agent::run_pending() {
             continue;
         }
         const bool was_in_progress = d->second.state.fixup_info.state == FixupState::InProgress;
+        if (d->second.state.fixup_info != *info && impl_->shas.contains(call.id)) {
+            d->second.state.fixup_info = *info;
+            d->second.state.id = call.id;
+            record(*impl_, ShaStateChanged{d->second.state});
+        }
         d->second.state.fixup_info = *info;
         if (info->state != FixupState::InProgress) {
             d->second.polling = false;

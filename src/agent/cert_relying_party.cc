@@ -31,6 +31,7 @@ Result<bool> Agent::subscribe_cert_by_group(const Caller& c, EnforcementEntityId
     if (reserved_present)
         return fail(hr::E_INVALIDARG);
     Impl& im = *impl_;
+    ReportChanges report(im);
     std::lock_guard lock(im.mu);
     if (!may_manage(im, c, id))
         return fail(hr::E_ACCESSDENIED);
@@ -47,7 +48,10 @@ Result<bool> Agent::subscribe_cert_by_group(const Caller& c, EnforcementEntityId
         std::u16string name(subscriber_name);
         if (im.alloc_fails("registry"))
             throw std::bad_alloc();
+        Change change = CertSubscriptionChanged{id, name};  // for the store (persistence.h)
         auto [it, added] = im.cert_subscribers.try_emplace(id);
+        if (added || it->second != name)
+            record(im, std::move(change));
         it->second = std::move(name);  // no allocation: cannot fail once inserted
         inserted = added;
     } catch (const std::bad_alloc&) {
@@ -65,6 +69,7 @@ Status Agent::unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
     if (reserved_present)
         return hr::E_INVALIDARG;
     Impl& im = *impl_;
+    ReportChanges report(im);
     std::lock_guard lock(im.mu);
     if (!may_manage(im, c, id))
         return hr::E_ACCESSDENIED;
@@ -76,6 +81,7 @@ Status Agent::unsubscribe_cert_by_group(const Caller& c, EnforcementEntityId id,
     OPENNAP_AGENT_LOG(info, "EC {} unsubscribed from health certificates (subscriber \"{}\")",
                       hex_id(id), utf16_to_utf8(it->second));
     im.cert_subscribers.erase(it);
+    record(im, CertSubscriptionChanged{id, std::nullopt});
     return hr::S_OK;
 }
 

@@ -92,6 +92,7 @@ soh::Message build_system_part(const Agent::Impl& im, const CorrelationId& corr,
 
 Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     auto& im = *impl_;
+    ReportChanges report(im);
     Pending pending;
     std::vector<ShaPlan> plans;
     CorrelationId corr;
@@ -196,11 +197,15 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     for (ShaPlan& p : plans) {
         if (p.drop)
             drop_sha_binding(im, p.id);
-        if (p.update_cache) {
+        if (p.update_cache && im.shas.contains(p.id)) {
             try {
                 if (im.alloc_fails("cache"))
                     throw std::bad_alloc();
-                im.sha_dyn[p.id].cache = p.soh;
+                SoHPtr& cache = im.sha_dyn[p.id].cache;
+                // Only a new SoH is a change (an SHA re-setting the same one writes nothing).
+                if (!cache || *cache != *p.soh)
+                    record(im, ShaCacheChanged{p.id, p.soh});
+                cache = p.soh;
             } catch (const std::bad_alloc&) {
                 OPENNAP_AGENT_LOG(warn, "{}: SoH of SHA {} not cached: out of memory", tag(conn),
                                   hex_id(p.id));
@@ -273,6 +278,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
 
 Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
     auto& im = *impl_;
+    ReportChanges report(im);
     Pending pending;
     struct Dispatch {
         SystemHealthEntityId id;
@@ -372,36 +378,54 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
             std::set<SystemHealthEntityId> answered;
             for (const soh::EntryView& e : view->entries) {
                 answered.insert(e.id);
+                if (!im.shas.contains(e.id)) {
+                    OPENNAP_AGENT_LOG(info, "{}: response for SHA {} that is not installed ignored",
+                                      tag(conn), hex_id(e.id));
+                    continue;
+                }
                 auto& dyn = im.sha_dyn[e.id];
+                bool changed = dyn.state.id != e.id;
                 dyn.state.id = e.id;
                 bool compliant = true;
                 if (auto t = e.find(soh::tlv_type::kComplianceResultCodes)) {
-                    dyn.state.sha_result_codes.clear();
+                    // Compared in place: the same codes again (the usual case) allocate nothing.
+                    auto& have = dyn.state.sha_result_codes;
+                    std::size_t n = 0;
                     if (auto codes = soh::attr::compliance_result_codes(*t)) {
-                        for (std::size_t i = 0; i < codes->size(); ++i) {
-                            dyn.state.sha_result_codes.emplace_back(codes->u32(i));
-                            if (HResult(codes->u32(i)).failed())
+                        for (std::size_t i = 0; i < codes->size(); ++i, ++n) {
+                            const HResult code(codes->u32(i));
+                            if (code.failed())
                                 compliant = false;
+                            if (i < have.size() && have[i] == code)
+                                continue;
+                            changed = true;
+                            if (i < have.size()) {
+                                have[i] = code;
+                            } else {
+                                have.push_back(code);
+                            }
                         }
                     }
+                    if (have.size() != n) {
+                        have.resize(n);
+                        changed = true;
+                    }
                 }
-                dyn.state.failure_category = FailureCategory::None;
+                FailureCategory category = FailureCategory::None;
                 if (auto t = e.find(soh::tlv_type::kFailureCategory)) {
                     if (auto fc = soh::attr::failure_category(*t)) {
-                        dyn.state.failure_category = static_cast<FailureCategory>(*fc);
+                        category = static_cast<FailureCategory>(*fc);
                         if (*fc != 0)
                             compliant = false;
                     }
                 }
+                changed = changed || dyn.state.failure_category != category;
+                dyn.state.failure_category = category;
+                if (changed)
+                    record(im, ShaStateChanged{dyn.state});
                 auto bi = im.sha_bindings.find(e.id);
-                if (bi == im.sha_bindings.end() || bi->second.closing) {
-                    if (!im.shas.contains(e.id)) {
-                        OPENNAP_AGENT_LOG(info,
-                                          "{}: response for SHA {} that is not installed ignored",
-                                          tag(conn), hex_id(e.id));
-                    }
+                if (bi == im.sha_bindings.end() || bi->second.closing)
                     continue;
-                }
                 const std::uint8_t flags = (fixup_allowed && !compliant) ? shaFixup : 0;
                 dispatch.push_back(Dispatch{e.id, CallGuard(im, bi->second), bi->second.sha,
                                             from_entry(e), flags});
@@ -455,13 +479,24 @@ void apply_sha_outcome(Agent::Impl& im, SystemHealthEntityId id, Status s,
         drop_sha_binding(im, id);
         return;
     }
+    if (!im.shas.contains(id))
+        return;  // unregistered meanwhile
     auto& dyn = im.sha_dyn[id];
+    bool changed = false;
     if (s == hr::NAP_E_INVALID_PACKET) {
+        changed = dyn.state.failure_category != FailureCategory::ClientComponent;
         dyn.state.failure_category = FailureCategory::ClientComponent;
         OPENNAP_AGENT_LOG(warn, "SHA {} rejected its SoH response as invalid", hex_id(id));
     }
-    if (fix && *fix) {
+    if (fix && *fix && dyn.state.fixup_info != **fix) {
         dyn.state.fixup_info = **fix;
+        changed = true;
+    }
+    if (changed) {
+        dyn.state.id = id;
+        record(im, ShaStateChanged{dyn.state});
+    }
+    if (fix && *fix) {
         dyn.polling = (*fix)->state == FixupState::InProgress;
         dyn.next_poll = FileTime{im.clock->now().ticks + ticks(im.config.fixup_poll_interval)};
     }

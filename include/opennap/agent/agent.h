@@ -25,6 +25,7 @@
 #include "opennap/agent/callbacks.h"
 #include "opennap/agent/caller.h"
 #include "opennap/agent/clock.h"
+#include "opennap/agent/persistence.h"
 #include "opennap/agent/result.h"
 #include "opennap/core/nap_structs.h"
 #include "opennap/soh/system_soh.h"
@@ -55,6 +56,9 @@ struct AgentConfig {
     // simulates std::bad_alloc there (the operation must then fail with E_OUTOFMEMORY and leave no
     // partial state). Sites: "connection", "connection-id", "registry", "cache".
     std::function<bool(std::string_view site)> fail_allocation;
+    // Receives every change of the persisted state (persistence.h; docs/agent.md, "Persistence
+    // hooks"). Null: nothing is reported.
+    std::shared_ptr<StateObserver> observer;
 };
 
 class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> {
@@ -185,6 +189,16 @@ class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> 
     // Ignored when binding `c` is no longer live.
     void sha_response_outcome(const Caller& c, Status process_status,
                               const Result<FixupInfo>& fixup);
+
+    // ---- persistence (persistence.h; docs/agent.md, "Persistence hooks") ----------------------
+    // Loads the state a host kept (before serving: the agent must have nothing registered, else
+    // HRESULT_FROM_WIN32(ERROR_ALREADY_INITIALIZED)). All or nothing: E_INVALIDARG, with nothing
+    // loaded, when the state breaks a rule (duplicate id, invalid info, SoH or state, more
+    // components than the quotas). The observer is not called. The restored system isolation
+    // state is reported until a connection of this run gets a decision (docs/agent.md).
+    Status restore(const PersistedState& state);
+    // What a store would hold now (the system part is what the agent reports now).
+    [[nodiscard]] PersistedState persisted_state() const;
 
     [[nodiscard]] const AgentConfig& config() const noexcept;
     [[nodiscard]] const Clock& clock() const noexcept;
