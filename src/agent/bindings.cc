@@ -457,13 +457,16 @@ Status Agent::notify_soh_change_failure(const Caller& c) {
 }
 
 Status Agent::flush_cache(const Caller& c) {
+    ReportChanges report(*impl_);
     std::lock_guard lock(impl_->mu);
     if (c.kind != Caller::Kind::HealthAgent)
         return hr::E_ACCESSDENIED;
     if (impl_->sha_binding(c) == nullptr)
         return hr::NAP_E_NOT_INITIALIZED;
-    if (auto d = impl_->sha_dyn.find(c.id); d != impl_->sha_dyn.end())
+    if (auto d = impl_->sha_dyn.find(c.id); d != impl_->sha_dyn.end() && d->second.cache) {
+        record(*impl_, ShaCacheChanged{c.id, nullptr});
         d->second.cache.reset();
+    }
     OPENNAP_AGENT_LOG(info, "SHA {} flushed its cached SoH", hex_id(c.id));
     return hr::S_OK;
 }
