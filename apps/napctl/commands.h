@@ -1,6 +1,6 @@
 // napctl command groups. main.cc builds the CLI11 application and hands it to each group's
 // register function; every group adds its subcommands and stores the exit code of the command
-// that ran in `exit_code`. New groups (status, register, ...) get their own <group>_cmd.cc.
+// that ran in `exit_code`. Each group lives in its own <group>_cmd.cc.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,6 +14,14 @@ enum ExitCode : int {
     kExitUndecodable = 2,  // input not decodable / not encodable
     kExitIgnored = 3,      // decoded, but partial or to be ignored by the receiver rules
     kExitIo = 4,           // a file or stream could not be read or written
+    // The agent commands (agent_cmd.cc).
+    kExitUnreachable = 5,   // the napagent daemon cannot be reached (or stopped answering)
+    kExitAgentError = 6,    // the agent failed the call (its HRESULT is printed)
+    kExitAccessDenied = 7,  // the agent refused the call: E_ACCESSDENIED
+    // `napctl status`: the system isolation state (0 = full access).
+    kExitProbation = 10,   // in probation
+    kExitRestricted = 11,  // restricted access
+    kExitNoDecision = 12,  // no connection has a decision yet (no health policy server answer)
 };
 
 // The exit-code table for --help footers.
@@ -21,5 +29,9 @@ extern const char* const kExitCodeHelp;
 
 // `napctl soh decode` and `napctl soh encode` (soh_cmd.cc).
 void register_soh_commands(CLI::App& app, int& exit_code);
+
+// status, register, unregister, enable, disable, trace-level and `soh show`: the commands that
+// talk to the napagent daemon (agent_cmd.cc). Call after register_soh_commands.
+void register_agent_commands(CLI::App& app, int& exit_code);
 
 }  // namespace napctl

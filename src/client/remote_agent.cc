@@ -755,6 +755,17 @@ Status RemoteAgent::set_trace_level(NapTracingLevel level) {
     return Impl::status_of(impl_->call(rq));
 }
 
+Result<NetworkSoH> RemoteAgent::preview_soh() {
+    v1::Request rq;
+    rq.mutable_soh_preview();
+    auto r = impl_->call(rq);
+    if (!r)
+        return fail(r.error());
+    if (HResult(r->hresult()).failed())
+        return fail(HResult(r->hresult()));
+    return NetworkSoH{std::vector<std::uint8_t>(r->soh().begin(), r->soh().end())};
+}
+
 // ---- management ----
 
 Status RemoteAgent::register_sha(const Caller&, const NapComponentRegistrationInfo& info) {

@@ -82,6 +82,9 @@ class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> 
     [[nodiscard]] SystemIsolation system_isolation() const override;
     [[nodiscard]] std::vector<ShaStatus> sha_status() const override;
     [[nodiscard]] std::vector<EcStatus> ec_status() const override;
+    // The SSoH the agent would send now (`napctl soh show`): each enabled SHA's cached SoH, or a
+    // system-generated one; correlation id {nil GUID, now}. No SHA callbacks, no state changes.
+    [[nodiscard]] Result<NetworkSoH> preview_soh_request() const;
 
     // ---- EC binding (INapEnforcementClientBinding) ---------------------------------------------
     // Returns the new binding's token. NAP_E_NOT_REGISTERED, NAP_E_ENTITY_DISABLED,

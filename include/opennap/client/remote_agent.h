@@ -51,6 +51,8 @@ class RemoteAgent final : public agent::AgentApi, public std::enable_shared_from
 
     // Management extras not in AgentApi (napctl).
     agent::Status set_trace_level(NapTracingLevel level);
+    // The SSoH the agent would send now (Agent::preview_soh_request); any client may ask.
+    agent::Result<NetworkSoH> preview_soh();
 
     // ---- AgentApi ----
     agent::Status register_sha(const agent::Caller& c,

@@ -625,9 +625,13 @@ void Session::execute(const v1::Request& rq, v1::Reply& reply) {
             agent.release_connection(key);
             return;
         }
-        case v1::Request::kSohPreview:
-            set_status(reply, hr::E_NOTIMPL);
+        case v1::Request::kSohPreview: {  // any peer: it shows what the agent sends anyway
+            auto soh = agent.preview_soh_request();
+            if (set_failed(reply, soh))
+                return;
+            reply.set_soh(std::string(soh->data.begin(), soh->data.end()));
             return;
+        }
         default:
             break;
     }
