@@ -473,9 +473,11 @@ Status Agent::flush_cache(const Caller& c) {
 
 Result<SystemIsolation> Agent::get_system_isolation_info(const Caller& c) const {
     std::lock_guard lock(impl_->mu);
-    if (c.kind == Caller::Kind::HealthAgent && impl_->sha_binding(c) == nullptr) {
+    // INapSystemHealthAgentBinding: SHAs only (management reads system_isolation()).
+    if (c.kind != Caller::Kind::HealthAgent)
+        return fail(hr::E_ACCESSDENIED);
+    if (impl_->sha_binding(c) == nullptr)
         return fail(hr::NAP_E_NOT_INITIALIZED);
-    }
     return impl_->system;
 }
 

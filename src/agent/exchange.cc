@@ -148,7 +148,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     // Ask each SHA (no lock held: an SHA may call back in).
     for (ShaPlan& p : plans) {
         if (p.cb) {
-            ShaRequest req(corr, p.cached);
+            ShaRequest req(corr, p.cached, p.id);
             const Status s = p.cb->get_soh_request(req);
             if (is_server_unavailable(s)) {
                 p.drop = true;
@@ -183,6 +183,8 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
             Result<bool> cmp = fail(hr::E_NOTIMPL);
             if (p.cb && !p.drop)
                 cmp = p.cb->compare_soh_requests(*p.previous, *p.soh);
+            if (!cmp && is_server_unavailable(cmp.error()))
+                p.drop = true;  // as for every other callback: the SHA is gone
             equal = cmp ? *cmp : (*p.previous == *p.soh);
             p.changed = !equal;
         }
@@ -197,7 +199,7 @@ Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     for (ShaPlan& p : plans) {
         if (p.drop)
             drop_sha_binding(im, p.id);
-        if (p.update_cache && im.shas.contains(p.id)) {
+        if (p.update_cache && !p.drop && im.shas.contains(p.id)) {  // a dropped SHA stays flushed
             try {
                 if (im.alloc_fails("cache"))
                     throw std::bad_alloc();
@@ -459,7 +461,7 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
     }
 
     for (Dispatch& d : dispatch) {
-        ShaRequest req(corr, nullptr);
+        ShaRequest req(corr, nullptr, d.id);
         req.set_response(std::move(d.response), d.flags);
         const Status s = d.cb->process_soh_response(req);
         std::optional<Result<FixupInfo>> fix;

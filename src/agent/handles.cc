@@ -13,6 +13,9 @@ Status ShaRequest::set_soh_request(SoH soh, bool cache_soh_for_later_use) {
     if (!soh.is_valid() || soh.attributes.empty() || soh.attributes.front().value.size() != 4) {
         return hr::E_INVALIDARG;
     }
+    // An SoH that names another SHA would take that SHA's place in the SSoH and in the cache.
+    if (load_be32(soh.attributes.front().value.data()) != sha_)
+        return hr::E_INVALIDARG;
     new_soh_ = std::move(soh);
     cache_flag_ = cache_soh_for_later_use;
     return hr::S_OK;

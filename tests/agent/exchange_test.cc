@@ -287,8 +287,9 @@ TEST_F(ExchangeTest, ShaRejectingItsResponseIsRecorded) {
 }
 
 TEST_F(ExchangeTest, InvalidShaSohIsRefusedByTheRequestObject) {
-    ShaRequest r(CorrelationId{}, nullptr);
+    ShaRequest r(CorrelationId{}, nullptr, kSha1);
     EXPECT_EQ(r.set_soh_request(SoH{}, true), hr::E_INVALIDARG);
+    EXPECT_EQ(r.set_soh_request(make_soh(kSha2), true), hr::E_INVALIDARG);  // another SHA's
     EXPECT_EQ(r.set_soh_request(SoH{{{soh::tlv_type::kHealthClass, {0}}}}, true), hr::E_INVALIDARG);
     EXPECT_EQ(r.soh_request().error(), hr::NAP_E_NO_CACHED_SOH);
     EXPECT_EQ(r.soh_response().error(), hr::NAP_E_NOT_PENDING);

@@ -225,11 +225,11 @@ TEST_F(RcShaBinding, BindingMethodsFromAnotherKindOfCallerAreAccessDenied) {
 TEST_F(RcShaBinding, GetSystemIsolationInfoFromAnotherKindOfCallerIsAccessDenied) {
     auto e = bind_ec(kEcA, ec);
     if (agent->get_system_isolation_info(e.caller())) {
-        GTEST_SKIP() << "needs fix: src/agent/bindings.cc Agent::get_system_isolation_info returns "
-                        "the state to any caller that is not a HealthAgent (an EC binding, "
-                        "Caller::agent()); docs/agent.md: binding methods called by the wrong kind "
-                        "of caller are E_ACCESSDENIED (unbind_sha, notify_soh_change and "
-                        "flush_cache already are)";
+        FAIL() << "regression: src/agent/bindings.cc Agent::get_system_isolation_info returns "
+                  "the state to any caller that is not a HealthAgent (an EC binding, "
+                  "Caller::agent()); docs/agent.md: binding methods called by the wrong kind "
+                  "of caller are E_ACCESSDENIED (unbind_sha, notify_soh_change and "
+                  "flush_cache already are)";
     }
     EXPECT_EQ(error_of(agent->get_system_isolation_info(e.caller())), hr::E_ACCESSDENIED);
     EXPECT_EQ(error_of(agent->get_system_isolation_info(Caller::agent())), hr::E_ACCESSDENIED);
@@ -539,11 +539,11 @@ TEST_F(RcShaCallback, CompareSoHRequestsServerUnavailableUnbinds) {
     };
     ASSERT_TRUE(ec_a.get_soh_request(*c));
     if (status_of(*agent, kSha1).bound) {
-        GTEST_SKIP() << "needs fix: src/agent/exchange.cc Agent::get_soh_request ignores "
-                        "RPC_S_SERVER_UNAVAILABLE from compare_soh_requests (it falls back to a "
-                        "byte comparison) instead of unbinding the SHA and flushing its cache as "
-                        "for every other callback (callbacks.h, docs/agent.md): set p.drop when "
-                        "is_server_unavailable(cmp.error())";
+        FAIL() << "regression: src/agent/exchange.cc Agent::get_soh_request ignores "
+                  "RPC_S_SERVER_UNAVAILABLE from compare_soh_requests (it falls back to a "
+                  "byte comparison) instead of unbinding the SHA and flushing its cache as "
+                  "for every other callback (callbacks.h, docs/agent.md): set p.drop when "
+                  "is_server_unavailable(cmp.error())";
     }
     EXPECT_FALSE(status_of(*agent, kSha1).has_cached_soh);
     EXPECT_EQ(sha_binding.notify_soh_change(), hr::NAP_E_NOT_INITIALIZED);
@@ -618,13 +618,13 @@ TEST_F(RcShaRequest, SetSoHRequestWithAnotherShasIdIsRefused) {
     const auto sha2_entries =
         std::count_if(m.entries.begin(), m.entries.end(), [](auto& e) { return e.id == kSha2; });
     if (set == hr::S_OK) {
-        GTEST_SKIP() << "needs fix: ShaRequest::set_soh_request (src/agent/handles.cc, "
-                        "opennap/agent/sha_request.h) accepts an SoH whose System-Health-ID is "
-                        "another SHA's, so one SHA can speak for another: the SSoH then has "
-                     << sha2_entries
-                     << " entries for SHA two and none of SHA one's own. "
-                        "Give ShaRequest the SHA's id (exchange.cc constructs it) and return "
-                        "E_INVALIDARG when the first attribute's value is not that id";
+        FAIL() << "regression: ShaRequest::set_soh_request (src/agent/handles.cc, "
+                  "opennap/agent/sha_request.h) accepts an SoH whose System-Health-ID is "
+                  "another SHA's, so one SHA can speak for another: the SSoH then has "
+               << sha2_entries
+               << " entries for SHA two and none of SHA one's own. "
+                  "Give ShaRequest the SHA's id (exchange.cc constructs it) and return "
+                  "E_INVALIDARG when the first attribute's value is not that id";
     }
     EXPECT_EQ(set, hr::E_INVALIDARG);
     EXPECT_EQ(sha2_entries, 1);

@@ -808,10 +808,10 @@ TEST_F(RcWinShaCallback, CompareSoHRequestsServerUnavailableUnbinds) {
     (void)request();
     EXPECT_EQ(sha.compares, 1);
     if (status().bound) {
-        GTEST_SKIP() << "needs fix: src/agent/exchange.cc Agent::get_soh_request ignores "
-                        "RPC_S_SERVER_UNAVAILABLE from compare_soh_requests (it falls back to a "
-                        "byte comparison) instead of unbinding the SHA and flushing its cache as "
-                        "for every other callback (callbacks.h, docs/agent.md)";
+        FAIL() << "regression: src/agent/exchange.cc Agent::get_soh_request ignores "
+                  "RPC_S_SERVER_UNAVAILABLE from compare_soh_requests (it falls back to a "
+                  "byte comparison) instead of unbinding the SHA and flushing its cache as "
+                  "for every other callback (callbacks.h, docs/agent.md)";
     }
     EXPECT_FALSE(status().has_cached_soh);
     EXPECT_EQ(sha_binding->NotifySoHChange(), NAP_E_NOT_INITIALIZED);
@@ -927,12 +927,12 @@ TEST_F(RcWinShaRequest, SetSoHRequestWithAnotherShasIdIsRefused) {
     const auto sha2_entries =
         std::count_if(m.entries.begin(), m.entries.end(), [](auto& e) { return e.id == kSha2Id; });
     if (set == S_OK) {
-        GTEST_SKIP() << "needs fix: ShaRequest::set_soh_request (src/agent/handles.cc, "
-                        "opennap/agent/sha_request.h) accepts an SoH whose System-Health-ID is "
-                        "another SHA's: the SSoH then has "
-                     << sha2_entries
-                     << " entries for SHA two and none of this SHA's own. It should be "
-                        "E_INVALIDARG";
+        FAIL() << "regression: ShaRequest::set_soh_request (src/agent/handles.cc, "
+                  "opennap/agent/sha_request.h) accepts an SoH whose System-Health-ID is "
+                  "another SHA's: the SSoH then has "
+               << sha2_entries
+               << " entries for SHA two and none of this SHA's own. It should be "
+                  "E_INVALIDARG";
     }
     EXPECT_EQ(set, E_INVALIDARG);
     EXPECT_EQ(sha2_entries, 1);

@@ -20,14 +20,16 @@ using SoHPtr = std::shared_ptr<const SoH>;
 
 class ShaRequest {
   public:
-    ShaRequest(CorrelationId correlation_id, SoHPtr cached_soh)
-        : correlation_id_(correlation_id), cached_(std::move(cached_soh)) {}
+    // `sha` is the id of the SHA the request is for: SetSoHRequest accepts only its SoH.
+    ShaRequest(CorrelationId correlation_id, SoHPtr cached_soh, SystemHealthEntityId sha)
+        : correlation_id_(correlation_id), cached_(std::move(cached_soh)), sha_(sha) {}
 
     [[nodiscard]] const CorrelationId& correlation_id() const noexcept { return correlation_id_; }
+    [[nodiscard]] SystemHealthEntityId sha_id() const noexcept { return sha_; }
     [[nodiscard]] std::string string_correlation_id() const { return correlation_id_.to_string(); }
 
     // The SHA's answer to GetSoHRequest. E_INVALIDARG when the SoH breaks the SoH rules
-    // (first attribute System-Health-ID, limits of nap_structs.h).
+    // (first attribute System-Health-ID, limits of nap_structs.h) or names another SHA.
     Status set_soh_request(SoH soh, bool cache_soh_for_later_use);
     // The SoH the agent holds in its cache for this SHA (pre-set before GetSoHRequest), or the one
     // set by set_soh_request; NAP_E_NO_CACHED_SOH when there is none.
@@ -51,6 +53,7 @@ class ShaRequest {
   private:
     CorrelationId correlation_id_;
     SoHPtr cached_;
+    SystemHealthEntityId sha_ = 0;
     std::optional<SoH> new_soh_;
     bool cache_flag_ = false;
     std::optional<SoH> response_;
