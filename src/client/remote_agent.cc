@@ -91,6 +91,16 @@ class RemoteAgent::Impl {
         std::optional<ProtocolMaxSize> max_size;
         std::optional<PrivateData> enforcer_private_data;
         std::optional<EnforcementEntityId> initialized;
+        // The agent-set values as of the last GetSoHRequest / ProcessSoHResponse reply (only the
+        // EC's own calls change them), so that the getters need no round trip (docs/ipc.md).
+        bool mirrored = false;
+        std::uint8_t flags = 0;
+        std::optional<CorrelationId> correlation_id;
+        std::optional<NetworkSoH> soh_request;
+        std::optional<IsolationInfoEx> isolation;
+        PrivateData private_data;
+        std::vector<SystemHealthEntityId> installed_shvs;
+        std::optional<NetworkSoH> soh_response;  // as the EC set it
     };
 
     mutable std::mutex mu;  // everything below except write_mu
@@ -101,6 +111,7 @@ class RemoteAgent::Impl {
     std::uint64_t generation = 0;
     std::string role;
     std::uint32_t max_frame = ipc::kDefaultMaxBody;
+    std::uint32_t max_soh_size = maxNetworkSoHSize;
     std::map<std::uint64_t, std::shared_ptr<Waiter>> waiters;
     std::uint64_t next_id = 1;
     std::map<BindingToken, LocalBinding> bindings;
@@ -259,6 +270,46 @@ class RemoteAgent::Impl {
         return 0;
     }
 
+    // mu held. The local connection `key` if the caller may read it from the mirror: an EC
+    // through the live binding that created it, after a snapshot arrived.
+    const LocalConn* mirror(const Caller& c, ConnectionKey key) const {
+        if (c.kind != Caller::Kind::EnforcementClient)
+            return nullptr;
+        auto it = conns.find(key);
+        if (it == conns.end() || !it->second.mirrored || it->second.owner != c.binding)
+            return nullptr;
+        auto b = bindings.find(c.binding);
+        if (b == bindings.end() || b->second.unbound || b->second.remote == 0 || !up)
+            return nullptr;
+        return &it->second;
+    }
+
+    void apply_snapshot(ConnectionKey key, const v1::ConnSnapshot& snap) {
+        std::lock_guard lock(mu);
+        auto it = conns.find(key);
+        if (it == conns.end())
+            return;
+        LocalConn& c = it->second;
+        c.mirrored = true;
+        c.flags = static_cast<std::uint8_t>(snap.flags());
+        c.correlation_id.reset();
+        if (snap.has_correlation_id()) {
+            if (auto id = ipc::correlation_from_proto(snap.correlation_id(), "snapshot"))
+                c.correlation_id = *id;
+        }
+        c.soh_request.reset();
+        if (!snap.soh_request().empty())
+            c.soh_request = NetworkSoH{to_bytes(snap.soh_request())};
+        c.isolation.reset();
+        if (snap.has_isolation()) {
+            if (auto iso = ipc::isolation_ex_from_proto(snap.isolation(), "snapshot"))
+                c.isolation = *iso;
+        }
+        c.private_data = PrivateData{to_bytes(snap.private_data())};
+        c.installed_shvs.assign(snap.installed_shvs().ids().begin(),
+                                snap.installed_shvs().ids().end());
+    }
+
     v1::Request binding_request(const Caller& c) const {
         v1::Request rq;
         rq.set_binding(remote_token(c));
@@ -359,6 +410,8 @@ class RemoteAgent::Impl {
             role = r->hello().role();
             if (r->hello().limits().max_frame_size() != 0)
                 max_frame = r->hello().limits().max_frame_size();
+            if (r->hello().limits().max_soh_size() != 0)
+                max_soh_size = r->hello().limits().max_soh_size();
         }
         // Re-bind every live binding with its id and callback, then re-create its connections.
         std::vector<std::pair<BindingToken, LocalBinding>> live;
@@ -635,7 +688,7 @@ class RemoteAgent::Impl {
                             if (auto c = ipc::soh_from_proto(rq.cached(), "cached"))
                                 cached = std::make_shared<const SoH>(std::move(*c));
                         }
-                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, cached);
+                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, cached, owner.id);
                         set(sha->get_soh_request(req));
                         const bool cache = req.cache_flag();
                         if (auto fresh = req.take_new_soh()) {
@@ -651,7 +704,7 @@ class RemoteAgent::Impl {
                         const auto& rq = cb.sha_process_soh_response();
                         auto corr = ipc::correlation_from_proto(rq.correlation_id(), "corr");
                         auto resp = ipc::soh_from_proto(rq.response(), "response");
-                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, nullptr);
+                        agent::ShaRequest req(corr ? *corr : CorrelationId{}, nullptr, owner.id);
                         if (resp)
                             req.set_response(std::move(*resp),
                                              static_cast<std::uint8_t>(rq.response_flags()));
@@ -708,7 +761,6 @@ class RemoteAgent::Impl {
                     break;
             }
         }
-        (void)owner;
         if (!cb.one_way())
             (void)send_envelope(env);
     }
@@ -975,13 +1027,18 @@ Result<bool> RemoteAgent::get_soh_request(const Caller& c, ConnectionKey key) {
         return fail(r.error());
     if (HResult(r->hresult()).failed())
         return fail(HResult(r->hresult()));
+    if (r->has_snapshot())
+        impl_->apply_snapshot(key, r->snapshot());
     return r->flag();
 }
 
 Status RemoteAgent::process_soh_response(const Caller& c, ConnectionKey key) {
     v1::Request rq = impl_->binding_request(c);
     rq.mutable_process_soh_response()->set_key(impl_->remote_key(key));
-    return Impl::status_of(impl_->call(rq));
+    auto r = impl_->call(rq);
+    if (r && HResult(r->hresult()).succeeded() && r->has_snapshot())
+        impl_->apply_snapshot(key, r->snapshot());
+    return Impl::status_of(r);
 }
 
 Status RemoteAgent::notify_connection_state_down(const Caller& c, ConnectionKey key) {
@@ -1050,6 +1107,11 @@ Status RemoteAgent::conn_set_flags(const Caller& c, ConnectionKey key, std::uint
                            [&](v1::ConnValue& v) { v.set_u32(flags); });
 }
 Result<std::uint8_t> RemoteAgent::conn_get_flags(const Caller& c, ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key))
+            return m->flags;
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_FLAGS);
     if (!v)
         return fail(v.error());
@@ -1079,6 +1141,14 @@ Result<ConnectionId> RemoteAgent::conn_get_connection_id(const Caller& c, Connec
 }
 Result<CorrelationId> RemoteAgent::conn_get_correlation_id(const Caller& c,
                                                            ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key)) {
+            if (!m->correlation_id)
+                return fail(hr::NAP_E_NOT_INITIALIZED);
+            return *m->correlation_id;
+        }
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_CORRELATION_ID);
     if (!v)
         return fail(v.error());
@@ -1101,6 +1171,14 @@ Status RemoteAgent::conn_set_soh_request(const Caller& c, ConnectionKey key,
                            [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(request->data)); });
 }
 Result<NetworkSoH> RemoteAgent::conn_get_soh_request(const Caller& c, ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key)) {
+            if (!m->soh_request)
+                return fail(hr::NAP_E_NOT_INITIALIZED);
+            return *m->soh_request;
+        }
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_SOH_REQUEST);
     if (!v)
         return fail(v.error());
@@ -1110,8 +1188,31 @@ Status RemoteAgent::conn_set_soh_response(const Caller& c, ConnectionKey key,
                                           const NetworkSoH* response) {
     if (response == nullptr)
         return hr::E_POINTER;
-    return impl_->conn_set(c, key, v1::CONN_FIELD_SOH_RESPONSE,
-                           [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(response->data)); });
+    if (response->data.size() > maxProtocolMaxSize)
+        return hr::E_INVALIDARG;
+    // When the connection is mirrored here, every check the agent makes is made here too, so the
+    // value is sent without waiting for an answer; the daemon runs a client's requests in order,
+    // so the ProcessSoHResponse that follows sees it (docs/ipc.md, "Round trips").
+    bool one_way = false;
+    {
+        std::lock_guard lock(impl_->mu);
+        if (impl_->mirror(c, key) != nullptr && response->data.size() <= impl_->max_soh_size) {
+            impl_->conns.at(key).soh_response = *response;
+            one_way = true;
+        }
+    }
+    v1::Request rq = impl_->binding_request(c);
+    auto* set = rq.mutable_conn_set();
+    set->set_key(impl_->remote_key(key));
+    set->set_field(v1::CONN_FIELD_SOH_RESPONSE);
+    set->mutable_value()->set_blob(to_string_bytes(response->data));
+    const Status s = Impl::status_of(impl_->call(rq, one_way));
+    if (!one_way && s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.soh_response = *response;
+    }
+    return s;
 }
 Result<NetworkSoH> RemoteAgent::conn_get_soh_response(const Caller& c, ConnectionKey key) const {
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_SOH_RESPONSE);
@@ -1128,6 +1229,15 @@ Status RemoteAgent::conn_set_isolation_info(const Caller& c, ConnectionKey key,
 }
 Result<IsolationInfo> RemoteAgent::conn_get_isolation_info(const Caller& c,
                                                            ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key)) {
+            if (!m->isolation)
+                return fail(hr::NAP_E_NOT_INITIALIZED);
+            return IsolationInfo{m->isolation->isolation_state, m->isolation->prob_end_time,
+                                 m->isolation->failure_url};
+        }
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO);
     if (!v)
         return fail(v.error());
@@ -1145,6 +1255,14 @@ Status RemoteAgent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey ke
 }
 Result<IsolationInfoEx> RemoteAgent::conn_get_isolation_info_ex(const Caller& c,
                                                                 ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key)) {
+            if (!m->isolation)
+                return fail(hr::NAP_E_NOT_INITIALIZED);
+            return *m->isolation;
+        }
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO_EX);
     if (!v)
         return fail(v.error());
@@ -1161,6 +1279,11 @@ Status RemoteAgent::conn_set_private_data(const Caller& c, ConnectionKey key,
                            [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(data->data)); });
 }
 Result<PrivateData> RemoteAgent::conn_get_private_data(const Caller& c, ConnectionKey key) const {
+    {
+        std::lock_guard lock(impl_->mu);
+        if (const auto* m = impl_->mirror(c, key))
+            return m->private_data;
+    }
     auto v = impl_->conn_get(c, key, v1::CONN_FIELD_PRIVATE_DATA);
     if (!v)
         return fail(v.error());

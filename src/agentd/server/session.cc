@@ -327,6 +327,7 @@ void Session::on_request(v1::Request& request) {
         l->set_max_connections(srv_.opt.limits.per_client_connections);
         l->set_max_calls_in_flight(srv_.opt.limits.per_client_calls_in_flight);
         l->set_max_frame_size(srv_.opt.limits.max_frame_size);
+        l->set_max_soh_size(srv_.opt.limits.max_soh_size);
         l->set_callback_timeout_ms(
             static_cast<std::uint32_t>(srv_.opt.limits.callback_timeout.count()));
         hr_->set_role(roles_.describe());
