@@ -6,7 +6,12 @@
 #include <mutex>
 #include <thread>
 
+#include <cstdlib>
+
 #include "opennap/agent/clock.h"
+#if defined(OPENNAP_WIN_HAS_CLIENT)
+#include "opennap/client/remote_agent.h"
+#endif
 
 #include "com_object.h"
 #include "objects.h"
@@ -40,6 +45,21 @@ Runtime& runtime() {
 std::shared_ptr<agent::AgentApi> default_agent() {
     Runtime& r = runtime();
     std::lock_guard lock(r.mu);
+#if defined(OPENNAP_WIN_HAS_CLIENT)
+    // OPENNAP_AGENT_SOCKET names a napagent socket: the objects talk to the daemon.
+    if (!r.agent) {
+        if (const char* socket = std::getenv("OPENNAP_AGENT_SOCKET");
+            socket != nullptr && *socket != '\0') {
+            client::RemoteOptions o;
+            o.socket_path = socket;
+            o.client_name = "opennap-win";
+            auto remote = client::RemoteAgent::connect(std::move(o));
+            // Not there yet: calls return RPC_E_DISCONNECTED until it is (docs/ipc.md).
+            (void)remote->wait_connected(std::chrono::seconds(5));
+            r.agent = std::move(remote);
+        }
+    }
+#endif
     if (!r.agent) {
         auto in_process = std::make_shared<agent::Agent>(agent::AgentConfig{},
                                                          std::make_shared<agent::SystemClock>());

@@ -11,8 +11,10 @@
 
 namespace opennap::win {
 
-// The process-wide default agent. Created on first use with a SystemClock and a default
-// AgentConfig, and driven by a background thread (AgentDriver) so that NotifySoHChange,
+// The process-wide default agent. Created on first use: when the environment variable
+// OPENNAP_AGENT_SOCKET names a napagent socket, a client of that daemon (RemoteAgent, so the
+// same program runs out of process); otherwise an in-process agent with a SystemClock and a
+// default AgentConfig, driven by a background thread (AgentDriver) so that NotifySoHChange,
 // retries and fix-up polls are processed as they would be by the Windows NapAgent service.
 [[nodiscard]] std::shared_ptr<agent::AgentApi> default_agent();
 
