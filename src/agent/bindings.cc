@@ -96,14 +96,20 @@ void recompute_system(Agent::Impl& im, Pending& p) {
         next.info.prob_end_time != im.system.info.prob_end_time ||
         next.info.extended_isolation_state != im.system.info.extended_isolation_state ||
         next.info.failure_url != im.system.info.failure_url;
+    record(im, SystemIsolationChanged{next});
+    if (!state_or_probation_changed) {
+        // Only unknownConnections moved (every new connection does that until its first
+        // decision): not worth an info line per connection.
+        OPENNAP_AGENT_LOG(debug, "system isolation state {}, unknown connections {}",
+                          to_string(next.info.isolation_state), next.unknown_connections);
+        im.system = next;
+        return;
+    }
     OPENNAP_AGENT_LOG(
         info, "system isolation state {} -> {} (probation end {}, unknown connections {})",
         to_string(im.system.info.isolation_state), to_string(next.info.isolation_state),
         next.info.prob_end_time.to_string(), next.unknown_connections);
-    record(im, SystemIsolationChanged{next});
     im.system = next;
-    if (!state_or_probation_changed)
-        return;
     for (auto& [id, b] : im.sha_bindings) {
         if (b.closing)
             continue;
