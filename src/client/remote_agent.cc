@@ -47,6 +47,9 @@ bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     return true;
 }
 
+// The RemoteAgent whose reader thread this is (callbacks run there; see Impl::call).
+thread_local const void* t_reader_of = nullptr;
+
 std::vector<std::uint8_t> to_bytes(const std::string& s) {
     return std::vector<std::uint8_t>(s.begin(), s.end());
 }
@@ -123,6 +126,12 @@ class RemoteAgent::Impl {
 
     std::mutex write_mu;  // one writer at a time; also guards closing fd
 
+    // Reader thread only: its socket and decoder while connected, and the callback answers
+    // produced while handling one batch of frames (written with one send before it blocks).
+    int reader_sock = -1;
+    ipc::FrameReader* reader_ptr = nullptr;
+    std::vector<std::uint8_t> deferred_out;
+
     // Callback pool.
     std::mutex q_mu;
     std::condition_variable q_cv;
@@ -196,9 +205,13 @@ class RemoteAgent::Impl {
     // ---- sending ----------------------------------------------------------------------------
 
     bool send_envelope(const v1::Envelope& env) {
+        if (t_reader_of == this && env.has_callback_reply())
+            return ipc::encode_frame(env, deferred_out, max_frame);
         std::vector<std::uint8_t> bytes;
         if (!ipc::encode_frame(env, bytes, max_frame))
             return false;
+        if (t_reader_of == this)
+            flush_deferred();  // keep this thread's frames in order
         std::lock_guard w(write_mu);
         int f;
         {
@@ -206,6 +219,57 @@ class RemoteAgent::Impl {
             f = fd;
         }
         return f >= 0 && write_all(f, bytes.data(), bytes.size());
+    }
+
+    // Reader thread: writes the deferred callback answers.
+    void flush_deferred() {
+        if (deferred_out.empty())
+            return;
+        std::lock_guard w(write_mu);
+        int f;
+        {
+            std::lock_guard lock(mu);
+            f = fd;
+        }
+        if (f >= 0)
+            (void)write_all(f, deferred_out.data(), deferred_out.size());
+        deferred_out.clear();
+    }
+
+    // Reader thread, inside a callback that called the agent: reads and dispatches frames
+    // (answers, and further callbacks, recursively) until `w` is answered.
+    bool pump_until(Waiter& w) {
+        if (reader_ptr == nullptr || reader_sock < 0)
+            return false;
+        const auto deadline = std::chrono::steady_clock::now() + opt.call_timeout;
+        for (;;) {
+            {
+                std::lock_guard l(w.m);
+                if (w.done)
+                    return true;
+            }
+            v1::Envelope env;
+            const auto st = reader_ptr->next(&env);
+            if (st == ipc::FrameReader::Status::Error)
+                return false;
+            if (st == ipc::FrameReader::Status::Frame) {
+                dispatch(std::move(env));
+                continue;
+            }
+            flush_deferred();
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return false;
+            pollfd p{reader_sock, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+                return false;
+            auto buf = reader_ptr->prepare(64 * 1024);
+            const ssize_t k = ::recv(reader_sock, buf.data(), buf.size(), 0);
+            if (k <= 0)
+                return false;
+            reader_ptr->commit(static_cast<std::size_t>(k));
+        }
     }
 
     // A request and its reply. RPC_E_DISCONNECTED while the daemon is not connected.
@@ -231,6 +295,18 @@ class RemoteAgent::Impl {
         }
         if (one_way)
             return v1::Reply{};
+        if (t_reader_of == this) {
+            // Called from a callback on the reader thread: nobody else reads the socket, so
+            // this thread does until its answer arrives.
+            if (!pump_until(*w)) {
+                std::lock_guard l(mu);
+                waiters.erase(id);
+                return fail(hr::RPC_E_DISCONNECTED);
+            }
+            if (w->failure.failed())
+                return fail(w->failure);
+            return std::move(w->reply);
+        }
         std::unique_lock lock(w->m);
         if (!w->cv.wait_for(lock, opt.call_timeout, [&] { return w->done; })) {
             lock.unlock();
@@ -576,6 +652,18 @@ class RemoteAgent::Impl {
     }
 
     void read_loop(int s, ipc::FrameReader& reader) {
+        t_reader_of = this;
+        reader_sock = s;
+        reader_ptr = &reader;
+        struct Reset {
+            Impl* im;
+            ~Reset() {
+                im->deferred_out.clear();
+                im->reader_sock = -1;
+                im->reader_ptr = nullptr;
+                t_reader_of = nullptr;
+            }
+        } reset{this};
         for (;;) {
             v1::Envelope env;
             const auto st = reader.next(&env);
@@ -588,6 +676,7 @@ class RemoteAgent::Impl {
                 dispatch(std::move(env));
                 continue;
             }
+            flush_deferred();
             auto buf = reader.prepare(64 * 1024);
             const ssize_t k = ::recv(s, buf.data(), buf.size(), 0);
             if (k < 0 && errno == EINTR)
@@ -616,6 +705,13 @@ class RemoteAgent::Impl {
             return;
         }
         if (env.has_callback()) {
+            // Once connected, callbacks run on the reader thread (a call they make pumps the
+            // socket, see call()); their answers go out together before it next blocks.
+            // During the handshake they wait for the pool, after it.
+            if (t_reader_of == this) {
+                on_callback(env.callback());
+                return;
+            }
             post([this, cb = std::move(*env.mutable_callback())] { on_callback(cb); });
             return;
         }
