@@ -245,6 +245,14 @@ TEST_F(AccessTest, NoRoleIsDeniedEverythingButReading) {
     EXPECT_EQ(r.result("status"), "S_OK");
     EXPECT_EQ(r.denials(), 14) << r.out;
     expect_denials_logged(r, kNoRoleUid);
+    // The log names what was asked for: the kind and id of a bind, the management call.
+    const std::string tag = "(uid " + std::to_string(kNoRoleUid) + " pid " + std::to_string(r.pid) +
+                            "): E_ACCESSDENIED: ";
+    const std::string log = daemon.log_text();
+    for (const std::string what :
+         {"Initialize of EC 000137F1", "Initialize of EC 000137F4", "Initialize of SHA 000137F0",
+          "Register (administrators only)", "TraceLevel (administrators only)"})
+        EXPECT_NE(log.find(tag + what), std::string::npos) << what;
 }
 
 TEST_F(AccessTest, GroupGrantThroughThePrimaryGid) {
