@@ -253,14 +253,23 @@ Result<BindingToken> bind_component(Agent::Impl& im, std::map<NapComponentId, Co
                           hex_id(id));
         return fail(hr::ERROR_ALREADY_INITIALIZED);
     }
-    Binding b;
-    b.token = im.next_token++;
-    b.id = id;
-    b.ec = std::move(ec);
-    b.sha = std::move(sha);
-    bindings.emplace(id, std::move(b));
+    BindingToken token = 0;
+    try {
+        if (im.alloc_fails("binding"))
+            throw std::bad_alloc();
+        Binding b;
+        b.token = im.next_token;
+        b.id = id;
+        b.ec = std::move(ec);
+        b.sha = std::move(sha);
+        token = bindings.emplace(id, std::move(b)).first->second.token;
+        ++im.next_token;
+    } catch (const std::bad_alloc&) {
+        OPENNAP_AGENT_LOG(err, "{} {} could not be bound: out of memory", what, hex_id(id));
+        return fail(hr::E_OUTOFMEMORY);
+    }
     OPENNAP_AGENT_LOG(info, "{} {} bound", what, hex_id(id));
-    return bindings.at(id).token;
+    return token;
 }
 
 // Marks the binding closing, waits for its calls in flight (other than this thread's own), and

@@ -414,6 +414,16 @@ TEST_F(WinRcEc, CreateConnectionAllocationFailureLeavesNoPartialState) {
         EXPECT_EQ(k->Release(), 0u);
 }
 
+TEST_F(WinRcEc, InitializeAllocationFailureIsOutOfMemoryAndBindsNothing) {
+    INapEnforcementClientBinding* b = new_binding();
+    *site = "binding";
+    EXPECT_EQ(b->Initialize(kEc2Id, &ec), E_OUTOFMEMORY);
+    site->clear();
+    EXPECT_EQ(b->Initialize(kEc2Id, &ec), S_OK) << "nothing was left bound";
+    EXPECT_EQ(b->Uninitialize(), S_OK);
+    EXPECT_EQ(b->Release(), 0u);
+}
+
 TEST_F(WinRcEc, CreateConnectionPerEcQuotaIsOutOfMemory) {
     std::vector<INapEnforcementClientConnection*> keep;
     for (UINT32 i = 0; i < kPerEc; ++i)

@@ -437,6 +437,17 @@ TEST_F(RcWinShaBinding, InitializeDisabledIsEntityDisabledAndKeepsNoReference) {
     EXPECT_EQ(sha_binding->Uninitialize(), S_OK);
 }
 
+TEST_F(RcWinShaBinding, InitializeAllocationFailureIsOutOfMemoryAndKeepsNoReference) {
+    *failing_site = "binding";
+    EXPECT_EQ(sha_binding->Initialize(kShaId, &sha), E_OUTOFMEMORY);
+    EXPECT_EQ(sha.refs, 1u) << "a failed Initialize keeps no reference";
+    EXPECT_FALSE(status().bound);
+    EXPECT_EQ(sha_binding->NotifySoHChange(), NAP_E_NOT_INITIALIZED);
+    failing_site->clear();
+    EXPECT_EQ(sha_binding->Initialize(kShaId, &sha), S_OK) << "nothing was left bound";
+    EXPECT_EQ(sha_binding->Uninitialize(), S_OK);
+}
+
 TEST_F(RcWinShaBinding, InitializeDoesNotTriggerAnExchange) {
     ASSERT_EQ(ec_binding->Initialize(kEcId, &ec), S_OK);
     ASSERT_EQ(sha_binding->Initialize(kShaId, &sha), S_OK);

@@ -54,7 +54,7 @@ struct AgentConfig {
     MachineFacts machine{};
     // Test hook: called before each allocation-bearing mutation with a site name; returning true
     // simulates std::bad_alloc there (the operation must then fail with E_OUTOFMEMORY and leave no
-    // partial state). Sites: "connection", "connection-id", "registry", "cache".
+    // partial state). Sites: "binding", "connection", "connection-id", "registry", "cache".
     std::function<bool(std::string_view site)> fail_allocation;
     // Receives every change of the persisted state (persistence.h; docs/agent.md, "Persistence
     // hooks"). Null: nothing is reported.
