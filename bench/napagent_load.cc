@@ -19,6 +19,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +42,7 @@ struct Options {
     std::string napagent;  // path of the daemon to start; empty: use --socket as is
     std::string socket = "/tmp/napagent-load/agent.sock";
     int clients = 8;
+    int threads_per_client = 1;  // threads driving each EC client (one binding, one socket)
     int shas = 5;
     double seconds = 5;
     int idle_connections = 0;
@@ -97,6 +100,23 @@ NetworkSoH make_response(const CorrelationId& corr, const std::vector<SystemHeal
     return NetworkSoH{*soh::encode(m)};
 }
 
+// CPU time (user + system) a process has used, in seconds (/proc/PID/stat fields 14 and 15).
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = all.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream rest(all.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14 || i == 15)
+            ticks += std::strtod(field.c_str(), nullptr);
+    }
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 long rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -116,8 +136,14 @@ NapComponentRegistrationInfo reg(NapComponentId id, const char* name) {
     return r;
 }
 
+pid_t g_daemon = -1;  // the daemon this tool started, stopped on the way out
+
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "napagent_load: %s\n", what.c_str());
+    if (g_daemon > 0) {
+        ::kill(g_daemon, SIGTERM);
+        ::waitpid(g_daemon, nullptr, 0);
+    }
     std::exit(1);
 }
 
@@ -138,6 +164,8 @@ int main(int argc, char** argv) {
             opt.socket = next();
         else if (a == "--clients")
             opt.clients = std::stoi(next());
+        else if (a == "--threads-per-client")
+            opt.threads_per_client = std::stoi(next());
         else if (a == "--shas")
             opt.shas = std::stoi(next());
         else if (a == "--seconds")
@@ -146,8 +174,8 @@ int main(int argc, char** argv) {
             opt.idle_connections = std::stoi(next());
         else
             die("unknown option " + a +
-                " (--napagent PATH --socket PATH --clients N --shas N --seconds S "
-                "--idle-connections K)");
+                " (--napagent PATH --socket PATH --clients N --threads-per-client T --shas N "
+                "--seconds S --idle-connections K)");
     }
 
     pid_t daemon = -1;
@@ -167,7 +195,12 @@ int main(int argc, char** argv) {
                     static_cast<char*>(nullptr));
             std::_Exit(127);
         }
+        g_daemon = daemon;
     }
+    if (opt.clients < 1 || opt.clients > 20)
+        die("--clients must be 1..20 (the NAP agent has room for 20 enforcement clients)");
+    if (opt.threads_per_client < 1)
+        die("--threads-per-client must be at least 1");
 
     client::RemoteOptions ro;
     ro.socket_path = opt.socket;
@@ -200,7 +233,8 @@ int main(int argc, char** argv) {
 
     std::atomic<bool> go{false}, stop{false};
     std::atomic<long> exchanges{0}, failures{0};
-    std::vector<std::vector<std::uint32_t>> lat(static_cast<std::size_t>(opt.clients));
+    const int nthreads = opt.clients * opt.threads_per_client;
+    std::vector<std::vector<std::uint32_t>> lat(static_cast<std::size_t>(nthreads));
     std::vector<std::shared_ptr<client::RemoteAgent>> ec_agents;
     std::vector<agent::EnforcementClientBinding> ec_bindings;
     for (int i = 0; i < opt.clients; ++i) {
@@ -213,9 +247,9 @@ int main(int argc, char** argv) {
         ec_bindings.push_back(std::move(*b));
     }
     std::vector<std::thread> threads;
-    for (int i = 0; i < opt.clients; ++i) {
+    for (int i = 0; i < nthreads; ++i) {
         threads.emplace_back([&, i] {
-            auto& eb = ec_bindings[static_cast<std::size_t>(i)];
+            auto& eb = ec_bindings[static_cast<std::size_t>(i % opt.clients)];
             auto& l = lat[static_cast<std::size_t>(i)];
             l.reserve(1 << 20);
             std::uint32_t n = 0;
@@ -255,6 +289,8 @@ int main(int argc, char** argv) {
             }
         });
     }
+    const double daemon_cpu0 = daemon > 0 ? cpu_seconds(daemon) : 0;
+    const double cpu0 = cpu_seconds(::getpid()) + daemon_cpu0;
     const auto start = Clock::now();
     go = true;
     std::this_thread::sleep_for(std::chrono::duration<double>(opt.seconds));
@@ -262,6 +298,8 @@ int main(int argc, char** argv) {
     for (auto& t : threads)
         t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const double daemon_cpu = daemon > 0 ? cpu_seconds(daemon) - daemon_cpu0 : 0;
+    const double cpu = cpu_seconds(::getpid()) + (daemon > 0 ? cpu_seconds(daemon) : 0) - cpu0;
 
     std::vector<std::uint32_t> all;
     for (auto& l : lat)
@@ -273,11 +311,23 @@ int main(int argc, char** argv) {
         return all[std::min(all.size() - 1,
                             static_cast<std::size_t>(p * static_cast<double>(all.size())))];
     };
-    std::printf("clients %d, SHAs %d, %.1f s: %ld exchanges (%.0f/s), %ld failed\n", opt.clients,
-                opt.shas, secs, exchanges.load(), static_cast<double>(exchanges.load()) / secs,
-                failures.load());
+    std::printf("clients %d x %d threads, SHAs %d, %.1f s: %ld exchanges (%.0f/s), %ld failed\n",
+                opt.clients, opt.threads_per_client, opt.shas, secs, exchanges.load(),
+                static_cast<double>(exchanges.load()) / secs, failures.load());
     std::printf("GetSoHRequest latency: p50 %u us, p90 %u us, p99 %u us, max %u us\n", pct(0.5),
                 pct(0.9), pct(0.99), all.empty() ? 0 : all.back());
+    // CPU used by this process (ECs and SHAs) and the daemon per exchange: what the machine
+    // could do if nothing else ran (the cores divided by it), a figure that holds up when other
+    // work shares the machine.
+    if (exchanges.load() > 0) {
+        const double per = cpu / static_cast<double>(exchanges.load());
+        std::printf(
+            "CPU per exchange (clients + daemon): %.1f us (daemon %.1f us), i.e. %.0f "
+            "exchanges/s on %ld cores\n",
+            per * 1e6, daemon_cpu / static_cast<double>(exchanges.load()) * 1e6,
+            static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN)) / per,
+            ::sysconf(_SC_NPROCESSORS_ONLN));
+    }
     if (daemon > 0)
         std::printf("daemon RSS after the run: %ld KiB\n", rss_kib(daemon));
 

@@ -401,6 +401,11 @@ Result<ConnectionKey> Agent::create_connection(const Caller& c) {
     return key;
 }
 
+std::size_t Agent::live_connection_count() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->live_connections;
+}
+
 void Agent::release_connection(ConnectionKey key) noexcept {
     Pending p;
     {

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "agent_impl.h"
+#include "opennap/agent/soh_response.h"
 #include "opennap/soh/attributes.h"
 #include "opennap/soh/message.h"
 
@@ -329,53 +330,14 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                                   view.error().message());
                 return hr::NAP_E_INVALID_PACKET;
             }
-            std::optional<std::array<std::uint8_t, CorrelationId::kWireSize>> got;
-            if (view->mode) {
-                got.emplace();
-                std::copy(view->mode->correlation_id.begin(), view->mode->correlation_id.end(),
-                          got->begin());
-            } else if (view->system.correlation_id) {
-                got.emplace();
-                std::copy(view->system.correlation_id->begin(), view->system.correlation_id->end(),
-                          got->begin());
+            std::string why;
+            auto decision = evaluate_soh_response(*view, corr, &why);
+            if (!decision) {
+                OPENNAP_AGENT_LOG(warn, "{}: {}", tag(conn), why);
+                return decision.error();
             }
-            if (!got) {
-                OPENNAP_AGENT_LOG(warn, "{}: SoH response without a correlation id dropped",
-                                  tag(conn));
-                return hr::NAP_E_INVALID_PACKET;
-            }
-            if (*got != corr.to_bytes()) {
-                OPENNAP_AGENT_LOG(
-                    warn,
-                    "{}: a packet was received with an unexpected correlation of {} instead of {}",
-                    tag(conn), CorrelationId::from_bytes(*got).to_string(), corr.to_string());
-                return hr::NAP_E_MISMATCHED_ID;
-            }
-            const auto& q = view->system.quarantine_state;
-            if (!q) {
-                OPENNAP_AGENT_LOG(warn, "{}: SoH response without MS-Quarantine-State dropped",
-                                  tag(conn));
-                return hr::NAP_E_INVALID_PACKET;
-            }
-            const auto state =
-                static_cast<IsolationState>(soh::quarantine_flags::isolation_state(q->flags));
-            const auto ext = static_cast<ExtendedIsolationState>(
-                soh::quarantine_flags::extended_state(q->flags));
-            if (!is_valid(state) || !is_valid(ext)) {
-                OPENNAP_AGENT_LOG(warn, "{}: SoH response with quarantine flags 0x{:04X} dropped",
-                                  tag(conn), q->flags);
-                return hr::NAP_E_INVALID_PACKET;
-            }
-            std::string url(reinterpret_cast<const char*>(q->url.data()), q->url.size());
-            while (!url.empty() && url.back() == '\0')
-                url.pop_back();
-            IsolationInfoEx info{
-                state, ext,
-                q->probation_time.ticks == FileTime::kNone ? FileTime{} : q->probation_time,
-                utf8_to_utf16(url)};
-            if (!info.is_valid())
-                return hr::NAP_E_INVALID_PACKET;
-            const bool fixup_allowed = (q->flags & soh::quarantine_flags::kFBit) != 0;
+            const IsolationInfoEx& info = *decision->isolation;
+            const bool fixup_allowed = decision->fixup_allowed;
 
             std::set<SystemHealthEntityId> answered;
             for (const soh::EntryView& e : view->entries) {
@@ -438,12 +400,8 @@ Status Agent::process_soh_response(const Caller& c, ConnectionKey key) {
                     slot.awaiting = false;
             }
             orphan_request(im, conn, pending);
-            if (view->system.installed_shvs && !view->system.installed_shvs->empty()) {
-                conn.installed_shvs.clear();
-                for (std::size_t i = 0; i < view->system.installed_shvs->size(); ++i) {
-                    conn.installed_shvs.push_back(view->system.installed_shvs->u32(i));
-                }
-            }
+            if (decision->installed_shvs)
+                conn.installed_shvs = std::move(*decision->installed_shvs);
             set_isolation(im, conn, info);
             conn.probation_expired = false;
             conn.last_exchange = im.clock->now();

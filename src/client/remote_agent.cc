@@ -1,5 +1,6 @@
 #include "opennap/client/remote_agent.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "opennap/agent/connection.h"
+#include "opennap/agent/soh_response.h"
 #include "opennap/ipc/convert.h"
 #include "opennap/ipc/frame.h"
 
@@ -85,10 +87,19 @@ class RemoteAgent::Impl {
         std::shared_ptr<agent::HealthAgentCallback> sha;
         BindingToken remote = 0;
         bool unbound = false;  // Uninitialize was called: the stale token is still sent
+        // The daemon dropped it (a callback said RPC_S_SERVER_UNAVAILABLE, or went unanswered):
+        // calls through it go to the daemon, which answers as the agent does for a dead binding.
+        bool dropped = false;
+        // SHA: the last ShaOutcome sent (ProcessSoHResponse's and GetFixupInfo's results).
+        std::optional<std::string> last_outcome;
     };
+    // A connection, under the key this library chose (the daemon maps it to its own).
     struct LocalConn {
         BindingToken owner = 0;  // local token
-        ConnectionKey remote = 0;
+        // The daemon knows this key in the current connection generation (created one-way in a
+        // reserved slot, or answered S_OK); false after a re-creation failed on reconnect.
+        bool at_daemon = false;
+        bool down = false;  // NotifyConnectionStateDown, or its binding went away
         // What the EC set, to create the connection again after a daemon restart.
         std::optional<ConnectionId> connection_id;
         std::optional<ProtocolMaxSize> max_size;
@@ -121,10 +132,22 @@ class RemoteAgent::Impl {
     BindingToken next_token = 1;
     std::map<ConnectionKey, LocalConn> conns;
     ConnectionKey next_key = 1;
+    // Connection slots the daemon reserved for this client (Reply.connection_grant): that many
+    // CreateConnection calls need no round trip. Zero again after every reconnect.
+    std::uint32_t credit = 0;
+    std::uint32_t max_connections = 0;  // per client, from Hello (0: unknown)
     std::map<std::pair<std::uint64_t, NapNotifyType>, std::shared_ptr<agent::NotificationSink>>
         sinks;
 
-    std::mutex write_mu;  // one writer at a time; also guards closing fd
+    std::mutex write_mu;  // one writer at a time; also guards closing fd, and:
+    // One-way requests not written yet (docs/ipc.md, "Round trips"): they leave with the next
+    // request that waits for an answer, or within about a millisecond from the reader thread,
+    // which polls with that timeout while `ticking` (set by the first queued frame after a quiet
+    // spell, which wakes it through tick_pipe).
+    std::vector<std::uint8_t> pending_out;
+    bool ticking = false;
+    std::chrono::steady_clock::time_point last_queued{};
+    int tick_pipe[2] = {-1, -1};
 
     // Reader thread only: its socket and decoder while connected, and the callback answers
     // produced while handling one batch of frames (written with one send before it blocks).
@@ -144,6 +167,8 @@ class RemoteAgent::Impl {
     void start() {
         if (::pipe(wake_pipe) != 0)
             wake_pipe[0] = wake_pipe[1] = -1;
+        if (::pipe2(tick_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+            tick_pipe[0] = tick_pipe[1] = -1;
         for (unsigned i = 0; i < std::max(1u, opt.callback_threads); ++i)
             workers.emplace_back([this] { worker(); });
         io = std::thread([this] { io_loop(); });
@@ -177,6 +202,10 @@ class RemoteAgent::Impl {
             ::close(wake_pipe[0]);
             ::close(wake_pipe[1]);
         }
+        if (tick_pipe[0] >= 0) {
+            ::close(tick_pipe[0]);
+            ::close(tick_pipe[1]);
+        }
     }
 
     void post(std::function<void()> f) {
@@ -207,33 +236,102 @@ class RemoteAgent::Impl {
     bool send_envelope(const v1::Envelope& env) {
         if (t_reader_of == this && env.has_callback_reply())
             return ipc::encode_frame(env, deferred_out, max_frame);
+        if (env.has_request() && env.request().one_way())
+            return queue_envelope(env);
         std::vector<std::uint8_t> bytes;
         if (!ipc::encode_frame(env, bytes, max_frame))
             return false;
         if (t_reader_of == this)
             flush_deferred();  // keep this thread's frames in order
         std::lock_guard w(write_mu);
-        int f;
-        {
-            std::lock_guard lock(mu);
-            f = fd;
-        }
-        return f >= 0 && write_all(f, bytes.data(), bytes.size());
+        return write_locked(bytes);
     }
 
-    // Reader thread: writes the deferred callback answers.
-    void flush_deferred() {
-        if (deferred_out.empty())
-            return;
-        std::lock_guard w(write_mu);
+    // write_mu held: writes the queued one-way requests, then `bytes`, in one send.
+    bool write_locked(const std::vector<std::uint8_t>& bytes) {
         int f;
         {
             std::lock_guard lock(mu);
             f = fd;
         }
-        if (f >= 0)
-            (void)write_all(f, deferred_out.data(), deferred_out.size());
+        if (f < 0)
+            return false;
+        if (pending_out.empty())
+            return write_all(f, bytes.data(), bytes.size());
+        pending_out.insert(pending_out.end(), bytes.begin(), bytes.end());
+        const bool ok = write_all(f, pending_out.data(), pending_out.size());
+        pending_out.clear();
+        return ok;
+    }
+
+    // A one-way request: queued (see pending_out). false when it cannot be sent at all.
+    bool queue_envelope(const v1::Envelope& env) {
+        bool wake = false;
+        {
+            std::lock_guard w(write_mu);
+            {
+                std::lock_guard lock(mu);
+                if (fd < 0)
+                    return false;
+            }
+            if (!ipc::encode_frame(env, pending_out, max_frame))
+                return false;
+            wake = note_queued_locked();
+        }
+        if (wake)
+            wake_ticker();
+        return true;
+    }
+
+    // write_mu held, after appending to pending_out: whether the reader must be woken to start
+    // ticking.
+    bool note_queued_locked() {
+        last_queued = std::chrono::steady_clock::now();
+        if (ticking)
+            return false;
+        ticking = true;
+        return true;
+    }
+    void wake_ticker() const {
+        if (tick_pipe[1] >= 0) {
+            const char c = 1;
+            (void)!::write(tick_pipe[1], &c, 1);
+        }
+    }
+
+    // Reader thread: writes the deferred callback answers and the queued one-way requests.
+    void flush_deferred() {
+        std::lock_guard w(write_mu);
+        if (deferred_out.empty() && pending_out.empty())
+            return;
+        int f;
+        {
+            std::lock_guard lock(mu);
+            f = fd;
+        }
+        if (f >= 0) {
+            if (!pending_out.empty()) {
+                (void)write_all(f, pending_out.data(), pending_out.size());
+                pending_out.clear();
+            }
+            if (!deferred_out.empty())
+                (void)write_all(f, deferred_out.data(), deferred_out.size());
+        }
         deferred_out.clear();
+    }
+
+    // Reader thread, after a poll timeout: the poll timeout to use next (-1: none). Ticking
+    // stops after 100 ms without a queued request.
+    int tick_timeout() {
+        std::lock_guard w(write_mu);
+        if (!ticking)
+            return -1;
+        if (pending_out.empty() &&
+            std::chrono::steady_clock::now() - last_queued > std::chrono::milliseconds(100)) {
+            ticking = false;
+            return -1;
+        }
+        return 1;
     }
 
     // Reader thread, inside a callback that called the agent: reads and dispatches frames
@@ -333,31 +431,45 @@ class RemoteAgent::Impl {
         auto it = bindings.find(c.binding);
         return it == bindings.end() ? 0 : it->second.remote;
     }
-    ConnectionKey remote_key(ConnectionKey key) const {
-        std::lock_guard lock(mu);
-        auto it = conns.find(key);
-        return it == conns.end() ? 0 : it->second.remote;
-    }
-    ConnectionKey local_key(ConnectionKey remote) const {
-        for (const auto& [k, c] : conns) {
-            if (c.remote == remote)
-                return k;
-        }
-        return 0;
-    }
-
     // mu held. The local connection `key` if the caller may read it from the mirror: an EC
     // through the live binding that created it, after a snapshot arrived.
     const LocalConn* mirror(const Caller& c, ConnectionKey key) const {
-        if (c.kind != Caller::Kind::EnforcementClient)
+        const LocalConn* conn = owned(c, key);
+        return conn != nullptr && conn->mirrored ? conn : nullptr;
+    }
+
+    // mu held. The local connection `key` when this library knows everything the agent would
+    // check about the call: the caller is an EC calling through the live binding that created the
+    // connection, and the daemon has it. Calls that pass this can be answered here and sent
+    // one-way (docs/ipc.md, "Round trips").
+    LocalConn* owned(const Caller& c, ConnectionKey key) {
+        if (c.kind != Caller::Kind::EnforcementClient || !up)
             return nullptr;
         auto it = conns.find(key);
-        if (it == conns.end() || !it->second.mirrored || it->second.owner != c.binding)
+        if (it == conns.end() || !it->second.at_daemon || it->second.owner != c.binding)
             return nullptr;
         auto b = bindings.find(c.binding);
-        if (b == bindings.end() || b->second.unbound || b->second.remote == 0 || !up)
+        if (b == bindings.end() || b->second.unbound || b->second.dropped || b->second.remote == 0)
             return nullptr;
         return &it->second;
+    }
+    const LocalConn* owned(const Caller& c, ConnectionKey key) const {
+        return const_cast<Impl*>(this)->owned(c, key);
+    }
+
+    // mu held. Every connection of binding `token` is down (it was unbound or dropped).
+    void binding_gone(BindingToken token) {
+        for (auto& [k, conn] : conns) {
+            if (conn.owner == token)
+                conn.down = true;
+        }
+    }
+
+    // Sends a request without waiting for its reply; `expect` is what the caller was told.
+    Status send_one_way(v1::Request& rq, Status expect) {
+        rq.set_expect(expect.bits());
+        auto r = call(rq, /*one_way=*/true);
+        return r ? expect : Status(r.error());
     }
 
     void apply_snapshot(ConnectionKey key, const v1::ConnSnapshot& snap) {
@@ -396,7 +508,7 @@ class RemoteAgent::Impl {
                     const std::function<void(v1::ConnValue&)>& fill) {
         v1::Request rq = binding_request(c);
         auto* set = rq.mutable_conn_set();
-        set->set_key(remote_key(key));
+        set->set_key(key);
         set->set_field(field);
         if (fill)
             fill(*set->mutable_value());
@@ -405,7 +517,7 @@ class RemoteAgent::Impl {
     Result<v1::ConnValue> conn_get(const Caller& c, ConnectionKey key, v1::ConnField field) {
         v1::Request rq = binding_request(c);
         auto* get = rq.mutable_conn_get();
-        get->set_key(remote_key(key));
+        get->set_key(key);
         get->set_field(field);
         auto r = call(rq);
         if (!r)
@@ -475,8 +587,8 @@ class RemoteAgent::Impl {
 
     bool handshake(int s, ipc::FrameReader& reader) {
         v1::Request hello;
-        hello.mutable_hello()->set_min_version(ipc::kProtocolVersion);
-        hello.mutable_hello()->set_max_version(ipc::kProtocolVersion);
+        hello.mutable_hello()->set_min_version(ipc::kMessageVersion);
+        hello.mutable_hello()->set_max_version(ipc::kMessageVersion);
         hello.mutable_hello()->set_client_name(opt.client_name);
         auto r = handshake_call(s, reader, hello);
         if (!r || HResult(r->hresult()).failed())
@@ -488,6 +600,8 @@ class RemoteAgent::Impl {
                 max_frame = r->hello().limits().max_frame_size();
             if (r->hello().limits().max_soh_size() != 0)
                 max_soh_size = r->hello().limits().max_soh_size();
+            max_connections = r->hello().limits().max_connections();
+            credit = 0;
         }
         // Re-bind every live binding with its id and callback, then re-create its connections.
         std::vector<std::pair<BindingToken, LocalBinding>> live;
@@ -517,6 +631,8 @@ class RemoteAgent::Impl {
                 continue;
             }
             it->second.remote = br->token();
+            it->second.dropped = false;
+            it->second.last_outcome.reset();
         }
         std::vector<std::pair<ConnectionKey, LocalConn>> cs;
         {
@@ -531,26 +647,34 @@ class RemoteAgent::Impl {
                 auto b = bindings.find(c.owner);
                 remote = (b == bindings.end() || b->second.unbound) ? 0 : b->second.remote;
             }
-            ConnectionKey rkey = 0;
+            bool created = false;
             if (remote != 0) {
                 v1::Request rq;
                 rq.set_binding(remote);
-                rq.mutable_create_connection();
+                rq.mutable_create_connection()->set_key(key);
                 auto cr = handshake_call(s, reader, rq);
                 if (!cr)
                     return false;
-                if (HResult(cr->hresult()).succeeded())
-                    rkey = cr->key();
+                created = HResult(cr->hresult()).succeeded();
+                if (created) {
+                    std::lock_guard lock(mu);
+                    credit += cr->connection_grant();
+                }
             }
-            auto set = [&](v1::ConnField f, const std::function<void(v1::ConnValue&)>& fill) {
+            auto send = [&](const std::function<void(v1::Request&)>& fill) {
                 v1::Request rq;
                 rq.set_binding(remote);
-                rq.mutable_conn_set()->set_key(rkey);
-                rq.mutable_conn_set()->set_field(f);
-                fill(*rq.mutable_conn_set()->mutable_value());
+                fill(rq);
                 return handshake_call(s, reader, rq).has_value();
             };
-            if (rkey != 0) {
+            auto set = [&](v1::ConnField f, const std::function<void(v1::ConnValue&)>& value) {
+                return send([&](v1::Request& rq) {
+                    rq.mutable_conn_set()->set_key(key);
+                    rq.mutable_conn_set()->set_field(f);
+                    value(*rq.mutable_conn_set()->mutable_value());
+                });
+            };
+            if (created) {
                 bool ok = true;
                 if (c.initialized)
                     ok = ok && set(v1::CONN_FIELD_INITIALIZE,
@@ -566,12 +690,22 @@ class RemoteAgent::Impl {
                     ok = ok && set(v1::CONN_FIELD_ENFORCER_PRIVATE_DATA, [&](v1::ConnValue& v) {
                              v.set_blob(to_string_bytes(c.enforcer_private_data->data));
                          });
+                if (c.down) {
+                    ok = ok && send([&](v1::Request& rq) {
+                             rq.mutable_connection_state_down()->set_key(key);
+                         });
+                }
                 if (!ok)
                     return false;
             }
             std::lock_guard lock(mu);
-            if (auto it = conns.find(key); it != conns.end())
-                it->second.remote = rkey;
+            if (auto it = conns.find(key); it != conns.end()) {
+                it->second.at_daemon = created;
+                // The new daemon's connection has no request, response or decision yet: the
+                // getters ask it until the EC's next GetSoHRequest brings a snapshot.
+                it->second.mirrored = false;
+                it->second.soh_response.reset();
+            }
         }
         std::vector<std::pair<std::uint64_t, NapNotifyType>> subs;
         {
@@ -608,6 +742,7 @@ class RemoteAgent::Impl {
                 std::lock_guard w(write_mu);
                 std::lock_guard lock(mu);
                 fd = s;
+                pending_out.clear();
             }
             ipc::FrameReader reader(max_frame);
             bool first = false;
@@ -638,6 +773,7 @@ class RemoteAgent::Impl {
                 std::lock_guard lock(mu);
                 up = false;
                 fd = -1;
+                pending_out.clear();  // what was not sent is lost with the daemon's state
                 failed.swap(waiters);
                 ::close(s);
             }
@@ -677,6 +813,18 @@ class RemoteAgent::Impl {
                 continue;
             }
             flush_deferred();
+            // Wait for the daemon, or for the next tick while one-way requests are queued.
+            pollfd p[2] = {{s, POLLIN, 0}, {tick_pipe[0], POLLIN, 0}};
+            const int n = ::poll(p, tick_pipe[0] >= 0 ? 2 : 1, tick_timeout());
+            if (n < 0 && errno != EINTR)
+                return;
+            if (n > 0 && (p[1].revents & POLLIN) != 0) {
+                char drain[64];
+                while (::read(tick_pipe[0], drain, sizeof drain) > 0) {
+                }
+            }
+            if (n <= 0 || (p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+                continue;  // a tick: the queued requests go out at the top of the loop
             auto buf = reader.prepare(64 * 1024);
             const ssize_t k = ::recv(s, buf.data(), buf.size(), 0);
             if (k < 0 && errno == EINTR)
@@ -715,6 +863,16 @@ class RemoteAgent::Impl {
             post([this, cb = std::move(*env.mutable_callback())] { on_callback(cb); });
             return;
         }
+        if (env.has_event() && env.event().binding_lost() != 0) {
+            std::lock_guard lock(mu);
+            for (auto& [t, b] : bindings) {
+                if (b.remote == env.event().binding_lost()) {
+                    b.dropped = true;
+                    binding_gone(t);
+                }
+            }
+            return;
+        }
         if (env.has_event()) {
             const auto type = static_cast<NapNotifyType>(env.event().notify_type());
             std::vector<std::shared_ptr<agent::NotificationSink>> targets;
@@ -730,6 +888,31 @@ class RemoteAgent::Impl {
         }
     }
 
+    // An SHA's ProcessSoHResponse outcome, sent to the daemon when it differs from the last one
+    // sent for that binding (an identical outcome would change nothing there).
+    void report_outcome(BindingToken token, const v1::CallbackReply& answer) {
+        v1::Request rq;
+        auto* o = rq.mutable_sha_outcome();
+        o->set_hresult(answer.hresult());
+        o->set_fixup_hresult(answer.fixup_hresult());
+        if (answer.has_fixup())
+            *o->mutable_fixup() = answer.fixup();
+        std::string bytes = o->SerializeAsString();
+        {
+            std::lock_guard lock(mu);
+            auto it = bindings.find(token);
+            if (it == bindings.end() || it->second.last_outcome == bytes)
+                return;
+            it->second.last_outcome = std::move(bytes);
+            rq.set_binding(it->second.remote);
+            if (is_server_unavailable(HResult(answer.hresult()))) {
+                it->second.dropped = true;  // the agent unbinds it
+                binding_gone(token);
+            }
+        }
+        (void)call(rq, /*one_way=*/true);
+    }
+
     void on_callback(const v1::Callback& cb) {
         v1::Envelope env;
         auto* reply = env.mutable_callback_reply();
@@ -741,7 +924,7 @@ class RemoteAgent::Impl {
         {
             std::lock_guard lock(mu);
             for (auto& [t, b] : bindings) {
-                if (b.remote == cb.binding() && !b.unbound) {
+                if (b.remote == cb.binding() && !b.unbound && !b.dropped) {
                     ec = b.ec;
                     sha = b.sha;
                     owner = Caller{b.kind, b.id, t};
@@ -770,8 +953,8 @@ class RemoteAgent::Impl {
                             if (!c)
                                 continue;
                             auto it = conns.find(c->key());
-                            if (it != conns.end() && it->second.remote != 0)
-                                reply->mutable_connections()->add_keys(it->second.remote);
+                            if (it != conns.end() && it->second.at_daemon)
+                                reply->mutable_connections()->add_keys(c->key());
                         }
                     }
                     break;
@@ -815,6 +998,8 @@ class RemoteAgent::Impl {
                                 reply->set_fixup_hresult(fix.error().bits());
                             }
                         }
+                        if (cb.one_way())
+                            report_outcome(owner.binding, *reply);
                     }
                     break;
                 case v1::Callback::kShaNotifyIsolationChange:
@@ -857,8 +1042,17 @@ class RemoteAgent::Impl {
                     break;
             }
         }
-        if (!cb.one_way())
+        if (!cb.one_way()) {
+            if ((ec || sha) && is_server_unavailable(HResult(reply->hresult()))) {
+                // The agent unbinds a component whose callback says this (docs/agent.md).
+                std::lock_guard lock(mu);
+                if (auto it = bindings.find(owner.binding); it != bindings.end()) {
+                    it->second.dropped = true;
+                    binding_gone(owner.binding);
+                }
+            }
             (void)send_envelope(env);
+        }
     }
 };
 
@@ -1074,6 +1268,7 @@ Status unbind(RemoteAgent::Impl& im, const Caller& c) {
     if (s.succeeded() || s == hr::RPC_E_DISCONNECTED) {
         std::lock_guard lock(im.mu);
         if (auto it = im.bindings.find(c.binding); it != im.bindings.end()) {
+            im.binding_gone(c.binding);
             it->second.unbound = true;
             it->second.ec.reset();
             it->second.sha.reset();
@@ -1099,25 +1294,69 @@ Status RemoteAgent::unbind_sha(const Caller& c) {
 }
 
 Result<ConnectionKey> RemoteAgent::create_connection(const Caller& c) {
-    v1::Request rq = impl_->binding_request(c);
-    rq.mutable_create_connection();
-    auto r = impl_->call(rq);
+    auto& im = *impl_;
+    {
+        // In a slot the daemon reserved for this client: created here and announced one-way.
+        // write_mu is held from the check to the write, so a reconnect cannot slip in between
+        // (its re-creation of every known connection would then announce this key twice).
+        std::unique_lock w(im.write_mu);
+        std::unique_lock lock(im.mu);
+        auto b = im.bindings.find(c.binding);
+        if (c.kind == Caller::Kind::EnforcementClient && b != im.bindings.end() &&
+            !b->second.unbound && !b->second.dropped && b->second.remote != 0 && im.up &&
+            im.fd >= 0 && im.credit > 0 &&
+            (im.max_connections == 0 || im.conns.size() < im.max_connections)) {
+            const ConnectionKey key = im.next_key++;
+            --im.credit;
+            Impl::LocalConn conn;
+            conn.owner = c.binding;
+            conn.at_daemon = true;
+            im.conns.emplace(key, std::move(conn));
+            v1::Envelope env;
+            auto* rq = env.mutable_request();
+            rq->set_id(im.next_id++);
+            rq->set_one_way(true);
+            rq->set_expect(hr::S_OK.bits());
+            rq->set_binding(b->second.remote);
+            rq->mutable_create_connection()->set_key(key);
+            rq->mutable_create_connection()->set_reserved(true);
+            lock.unlock();
+            if (ipc::encode_frame(env, im.pending_out, im.max_frame)) {
+                if (im.note_queued_locked()) {
+                    w.unlock();
+                    im.wake_ticker();
+                }
+                return key;
+            }
+            lock.lock();
+            im.conns.erase(key);
+            return fail(hr::E_UNEXPECTED);
+        }
+    }
+    ConnectionKey key;
+    {
+        std::lock_guard lock(im.mu);
+        key = im.next_key++;
+    }
+    v1::Request rq = im.binding_request(c);
+    rq.mutable_create_connection()->set_key(key);
+    auto r = im.call(rq);
     if (!r)
         return fail(r.error());
     if (HResult(r->hresult()).failed())
         return fail(HResult(r->hresult()));
-    std::lock_guard lock(impl_->mu);
-    const ConnectionKey local = impl_->next_key++;
+    std::lock_guard lock(im.mu);
     Impl::LocalConn conn;
     conn.owner = c.binding;
-    conn.remote = r->key();
-    impl_->conns.emplace(local, conn);
-    return local;
+    conn.at_daemon = true;
+    im.conns.emplace(key, std::move(conn));
+    im.credit += r->connection_grant();
+    return key;
 }
 
 Result<bool> RemoteAgent::get_soh_request(const Caller& c, ConnectionKey key) {
     v1::Request rq = impl_->binding_request(c);
-    rq.mutable_get_soh_request()->set_key(impl_->remote_key(key));
+    rq.mutable_get_soh_request()->set_key(key);
     auto r = impl_->call(rq);
     if (!r)
         return fail(r.error());
@@ -1125,12 +1364,42 @@ Result<bool> RemoteAgent::get_soh_request(const Caller& c, ConnectionKey key) {
         return fail(HResult(r->hresult()));
     if (r->has_snapshot())
         impl_->apply_snapshot(key, r->snapshot());
+    if (r->connection_grant() != 0) {
+        std::lock_guard lock(impl_->mu);
+        impl_->credit += r->connection_grant();
+    }
     return r->flag();
 }
 
 Status RemoteAgent::process_soh_response(const Caller& c, ConnectionKey key) {
     v1::Request rq = impl_->binding_request(c);
-    rq.mutable_process_soh_response()->set_key(impl_->remote_key(key));
+    rq.mutable_process_soh_response()->set_key(key);
+    {
+        // With the connection mirrored here, the agent's checks and its decision are made here
+        // from the same bytes with the same function (agent::evaluate_soh_response), and the call
+        // goes one-way; the daemon then runs it, in order, and tells the SHAs.
+        std::unique_lock lock(impl_->mu);
+        if (Impl::LocalConn* conn = impl_->owned(c, key); conn != nullptr && conn->mirrored) {
+            Status local = hr::S_OK;
+            if (conn->down || !conn->soh_response) {
+                local = hr::E_INVALIDARG;
+            } else if (!conn->correlation_id) {
+                local = hr::NAP_E_NOT_PENDING;
+            } else {
+                auto d =
+                    agent::evaluate_soh_response(conn->soh_response->data, *conn->correlation_id);
+                if (!d) {
+                    local = d.error();
+                } else {
+                    conn->isolation = d->isolation;
+                    if (d->installed_shvs)
+                        conn->installed_shvs = std::move(*d->installed_shvs);
+                }
+            }
+            lock.unlock();
+            return impl_->send_one_way(rq, local);
+        }
+    }
     auto r = impl_->call(rq);
     if (r && HResult(r->hresult()).succeeded() && r->has_snapshot())
         impl_->apply_snapshot(key, r->snapshot());
@@ -1139,8 +1408,22 @@ Status RemoteAgent::process_soh_response(const Caller& c, ConnectionKey key) {
 
 Status RemoteAgent::notify_connection_state_down(const Caller& c, ConnectionKey key) {
     v1::Request rq = impl_->binding_request(c);
-    rq.mutable_connection_state_down()->set_key(impl_->remote_key(key));
-    return Impl::status_of(impl_->call(rq));
+    rq.mutable_connection_state_down()->set_key(key);
+    {
+        std::unique_lock lock(impl_->mu);
+        if (Impl::LocalConn* conn = impl_->owned(c, key)) {
+            conn->down = true;
+            lock.unlock();
+            return impl_->send_one_way(rq, hr::S_OK);
+        }
+    }
+    const Status s = Impl::status_of(impl_->call(rq));
+    if (s.succeeded()) {
+        std::lock_guard lock(impl_->mu);
+        if (auto it = impl_->conns.find(key); it != impl_->conns.end())
+            it->second.down = true;
+    }
+    return s;
 }
 
 Status RemoteAgent::notify_soh_change_failure(const Caller& c) {
@@ -1151,19 +1434,18 @@ Status RemoteAgent::notify_soh_change_failure(const Caller& c) {
 
 void RemoteAgent::release_connection(ConnectionKey key) noexcept {
     try {
-        ConnectionKey remote = 0;
         {
             std::lock_guard lock(impl_->mu);
             auto it = impl_->conns.find(key);
             if (it == impl_->conns.end())
                 return;
-            remote = it->second.remote;
+            const bool at_daemon = it->second.at_daemon;
             impl_->conns.erase(it);
+            if (!at_daemon)
+                return;
         }
-        if (remote == 0)
-            return;
         v1::Request rq;
-        rq.mutable_release_connection()->set_key(remote);
+        rq.mutable_release_connection()->set_key(key);
         (void)impl_->call(rq, /*one_way=*/true);
     } catch (...) {
         // noexcept: a connection the daemon does not hear about is freed when we disconnect.
@@ -1217,6 +1499,37 @@ Status RemoteAgent::conn_set_connection_id(const Caller& c, ConnectionKey key,
                                            const ConnectionId* id) {
     if (id == nullptr)
         return hr::E_POINTER;
+    {
+        // The EC's own connection through its live binding: every connection of that EC is this
+        // binding's (one binding per EC id; an unbound binding's connections are down), so the
+        // agent's checks, conflicts included, are made here and the value goes one-way.
+        std::unique_lock lock(impl_->mu);
+        if (Impl::LocalConn* conn = impl_->owned(c, key)) {
+            if (id->is_nil())
+                return hr::E_INVALIDARG;
+            if (conn->connection_id == *id)
+                return hr::S_OK;
+            Status local = hr::S_OK;
+            if (!conn->down) {
+                for (const auto& [k, other] : impl_->conns) {
+                    if (k != key && other.owner == c.binding && other.at_daemon && !other.down &&
+                        other.connection_id == *id) {
+                        local = hr::NAP_E_CONFLICTING_ID;
+                        break;
+                    }
+                }
+            }
+            if (local.succeeded())
+                conn->connection_id = *id;
+            lock.unlock();
+            v1::Request rq = impl_->binding_request(c);
+            auto* set = rq.mutable_conn_set();
+            set->set_key(key);
+            set->set_field(v1::CONN_FIELD_CONNECTION_ID);
+            set->mutable_value()->set_guid(ipc::guid_bytes(*id));
+            return impl_->send_one_way(rq, local);
+        }
+    }
     const Status s = impl_->conn_set(c, key, v1::CONN_FIELD_CONNECTION_ID,
                                      [&](v1::ConnValue& v) { v.set_guid(ipc::guid_bytes(*id)); });
     if (s.succeeded()) {
@@ -1299,10 +1612,12 @@ Status RemoteAgent::conn_set_soh_response(const Caller& c, ConnectionKey key,
     }
     v1::Request rq = impl_->binding_request(c);
     auto* set = rq.mutable_conn_set();
-    set->set_key(impl_->remote_key(key));
+    set->set_key(key);
     set->set_field(v1::CONN_FIELD_SOH_RESPONSE);
     set->mutable_value()->set_blob(to_string_bytes(response->data));
-    const Status s = Impl::status_of(impl_->call(rq, one_way));
+    if (one_way)
+        return impl_->send_one_way(rq, hr::S_OK);
+    const Status s = Impl::status_of(impl_->call(rq));
     if (!one_way && s.succeeded()) {
         std::lock_guard lock(impl_->mu);
         if (auto it = impl_->conns.find(key); it != impl_->conns.end())

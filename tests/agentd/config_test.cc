@@ -64,7 +64,7 @@ TEST(AgentdConfig, EmptyTextGivesTheDefaults) {
     EXPECT_EQ(c.limits.max_clients, 256u);
     EXPECT_EQ(c.limits.per_client_connections, 1024u);
     EXPECT_EQ(c.limits.per_client_calls_in_flight, 64u);
-    EXPECT_EQ(c.limits.per_client_pending_callbacks, 256u);
+    EXPECT_EQ(c.limits.per_client_pending_callbacks, 4096u);
     EXPECT_EQ(c.limits.max_soh_size, 4000u);
     EXPECT_EQ(c.limits.total_connections, 100000u);
     EXPECT_EQ(c.limits.callback_timeout, 2000ms);

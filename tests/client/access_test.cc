@@ -345,8 +345,8 @@ class RawClient {
         }
         if (ok_) {
             ipc::v1::Request rq;
-            rq.mutable_hello()->set_min_version(1);
-            rq.mutable_hello()->set_max_version(1);
+            rq.mutable_hello()->set_min_version(ipc::kMessageVersion);
+            rq.mutable_hello()->set_max_version(ipc::kMessageVersion);
             rq.mutable_hello()->set_client_name("access_test raw");
             ok_ = call(rq).hresult() == 0;
         }
@@ -402,13 +402,16 @@ class RawClient {
         const auto r = call(rq);
         return r.hresult() == 0 ? r.token() : 0;
     }
+    // Create a connection under the next key of this client's own; returns it (0 on failure).
     std::uint64_t create_connection(std::uint64_t token) {
+        const std::uint64_t key = next_key_++;
         ipc::v1::Request rq;
         rq.set_binding(token);
-        rq.mutable_create_connection();
+        rq.mutable_create_connection()->set_key(key);
         const auto r = call(rq);
-        return r.hresult() == 0 ? r.key() : 0;
+        return r.hresult() == 0 ? key : 0;
     }
+    void set_first_key(std::uint64_t k) { next_key_ = k; }
 
   private:
     static ipc::v1::Reply failed() {
@@ -420,6 +423,7 @@ class RawClient {
     bool ok_ = false;
     pid_t connector_pid_ = 0;
     std::uint64_t next_id_ = 0;
+    std::uint64_t next_key_ = 1;
     ipc::FrameReader reader_;
 };
 
@@ -433,6 +437,7 @@ TEST_F(AccessTest, TokensAndKeysOfAnotherClientAreUseless) {
     ASSERT_TRUE(a.ok());
     const std::uint64_t token_a = a.bind_ec(kEc2);
     ASSERT_NE(token_a, 0u);
+    a.set_first_key(100);  // a key B does not hold (B's own start at 1)
     const std::uint64_t key_a = a.create_connection(token_a);
     ASSERT_NE(key_a, 0u);
     {
@@ -451,10 +456,9 @@ TEST_F(AccessTest, TokensAndKeysOfAnotherClientAreUseless) {
     const std::uint64_t token_b = b.bind_ec(kEc);
     ASSERT_NE(token_b, 0u);
     const long pid_b = b.connector_pid();
-    // B creates a connection of its own, so that the core's answer for A's key is about the
-    // owner (a binding that never created a connection gets E_INVALIDARG from
-    // ProcessSoHResponse for any key, before the owner is looked at).
-    ASSERT_NE(b.create_connection(token_b), 0u);
+    // B creates a connection of its own (key 1): connection keys are each client's own, so A's
+    // key names nothing B created and every call on it is a denial.
+    ASSERT_EQ(b.create_connection(token_b), 1u);
 
     std::vector<std::pair<std::string, ipc::v1::Request>> tries;
     auto add = [&](const std::string& what, std::uint64_t binding, auto&& fill) {
@@ -465,7 +469,7 @@ TEST_F(AccessTest, TokensAndKeysOfAnotherClientAreUseless) {
     };
     // A's token through B's connection to the daemon.
     add("CreateConnection through A's token", token_a,
-        [](ipc::v1::Request& rq) { rq.mutable_create_connection(); });
+        [](ipc::v1::Request& rq) { rq.mutable_create_connection()->set_key(7); });
     add("GetSoHRequest through A's token", token_a,
         [&](ipc::v1::Request& rq) { rq.mutable_get_soh_request()->set_key(key_a); });
     add("NotifySoHChange through A's token", token_a,

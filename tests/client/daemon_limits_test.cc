@@ -83,8 +83,8 @@ std::vector<std::uint8_t> hello_frame() {
     ipc::v1::Envelope env;
     auto* rq = env.mutable_request();
     rq->set_id(1);
-    rq->mutable_hello()->set_min_version(1);
-    rq->mutable_hello()->set_max_version(1);
+    rq->mutable_hello()->set_min_version(ipc::kMessageVersion);
+    rq->mutable_hello()->set_max_version(ipc::kMessageVersion);
     return frame(env);
 }
 

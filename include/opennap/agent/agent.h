@@ -203,6 +203,9 @@ class Agent final : public AgentApi, public std::enable_shared_from_this<Agent> 
     // What a store would hold now (the system part is what the agent reports now).
     [[nodiscard]] PersistedState persisted_state() const;
 
+    // Connections not down, all ECs (what max_connections_total counts).
+    [[nodiscard]] std::size_t live_connection_count() const;
+
     [[nodiscard]] const AgentConfig& config() const noexcept;
     [[nodiscard]] const Clock& clock() const noexcept;
 

@@ -54,7 +54,7 @@ struct LimitSettings {
     std::uint32_t max_clients = 256;        // simultaneous client sockets
     std::uint32_t per_client_connections = 1024;
     std::uint32_t per_client_calls_in_flight = 64;
-    std::uint32_t per_client_pending_callbacks = 256;
+    std::uint32_t per_client_pending_callbacks = 4096;
     std::uint32_t max_soh_size = 4000;  // bytes of one SoH set by an SHA
     std::uint32_t total_connections = 100000;
     std::chrono::milliseconds callback_timeout{2000};

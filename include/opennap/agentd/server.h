@@ -29,7 +29,7 @@ struct ServerLimits {
     std::uint32_t max_clients = 256;
     std::uint32_t per_client_connections = 1024;
     std::uint32_t per_client_calls_in_flight = 64;
-    std::uint32_t per_client_pending_callbacks = 256;
+    std::uint32_t per_client_pending_callbacks = 4096;
     std::uint32_t max_soh_size = 4000;  // NetworkSoH and per-SHA SoH bytes accepted from a client
     std::chrono::milliseconds callback_timeout{2000};
     std::uint32_t callback_timeouts_before_unbind = 3;

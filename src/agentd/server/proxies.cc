@@ -93,21 +93,6 @@ std::optional<v1::CallbackReply> ShaProxy::round_trip(v1::Callback& cb, HResult*
     return wait_for_reply(session_, caller().binding, cb, failure);
 }
 
-void ShaProxy::send_async(v1::Callback& cb,
-                          std::function<void(const v1::CallbackReply&)> on_reply) {
-    auto session = session_.lock();
-    if (!session)
-        return;
-    HResult why = hr::S_OK;
-    session->call(
-        caller().binding, cb,
-        [on_reply = std::move(on_reply)](const v1::CallbackReply* reply, HResult) {
-            if (reply != nullptr && on_reply)
-                on_reply(*reply);
-        },
-        &why);
-}
-
 agent::Status ShaProxy::get_soh_request(agent::ShaRequest& request) {
     auto session = session_.lock();
     if (!session)
@@ -158,41 +143,43 @@ agent::Status ShaProxy::process_soh_response(agent::ShaRequest& request) {
     ipc::to_proto(request.correlation_id(), *rq->mutable_correlation_id());
     ipc::to_proto(*response, *rq->mutable_response());
     rq->set_response_flags(request.response_flags());
-    // Asynchronous: the answer (ProcessSoHResponse's result and GetFixupInfo's) is applied when
-    // it arrives (Agent::sha_response_outcome); the GetFixupInfo the core makes right after this
-    // returns gets the last known value.
-    std::weak_ptr<Session> weak = session_;
-    const Caller caller = this->caller();
-    std::weak_ptr<ShaProxy> weak_self = weak_from_this();
-    send_async(cb, [weak, caller, weak_self](const v1::CallbackReply& reply) {
-        auto session = weak.lock();
-        if (!session)
-            return;
-        agent::Result<FixupInfo> fix = agent::fail(HResult(reply.fixup_hresult()));
-        if (HResult(reply.fixup_hresult()).succeeded() && reply.has_fixup()) {
-            auto f = ipc::fixup_from_proto(reply.fixup(), "CallbackReply.fixup");
-            if (f) {
-                fix = *f;
-                if (auto self = weak_self.lock()) {
-                    std::lock_guard lock(self->mu_);
-                    self->last_fixup_ = *f;
-                }
-            } else {
-                fix = agent::fail(hr::E_INVALIDARG);
-            }
-        }
-        session->server().agent->sha_response_outcome(caller, HResult(reply.hresult()), fix);
-    });
+    // Asynchronous and unanswered: the SHA's library reports ProcessSoHResponse's result and
+    // GetFixupInfo's (ShaOutcome) when they differ from what it reported last, and outcome()
+    // applies them; the GetFixupInfo the core makes right after this returns gets the last known
+    // value. An identical outcome changes nothing in the agent, so none is lost.
+    auto session = session_.lock();
+    if (!session)
+        return hr::RPC_S_SERVER_UNAVAILABLE;
+    session->notify(caller().binding, cb);
     t_fixup_after_process = this;
     return hr::S_OK;
 }
 
+void ShaProxy::outcome(const v1::ShaOutcome& o) {
+    auto session = session_.lock();
+    if (!session)
+        return;
+    agent::Result<FixupInfo> fix = agent::fail(HResult(o.fixup_hresult()));
+    if (HResult(o.fixup_hresult()).succeeded()) {
+        auto f = ipc::fixup_from_proto(o.fixup(), "ShaOutcome.fixup");
+        if (f) {
+            fix = *f;
+            std::lock_guard lock(mu_);
+            last_fixup_ = *f;
+        } else {
+            fix = agent::fail(hr::E_INVALIDARG);
+        }
+    }
+    session->server().agent->sha_response_outcome(caller(), HResult(o.hresult()), fix);
+}
+
 agent::Status ShaProxy::notify_system_isolation_state_change() {
-    if (session_.expired())
+    auto session = session_.lock();
+    if (!session)
         return hr::RPC_S_SERVER_UNAVAILABLE;
     v1::Callback cb;
     cb.mutable_sha_notify_isolation_change();
-    send_async(cb, nullptr);
+    session->notify(caller().binding, cb);
     return hr::S_OK;
 }
 
@@ -243,11 +230,12 @@ agent::Result<bool> ShaProxy::compare_soh_requests(const SoH& lhs, const SoH& rh
 }
 
 agent::Status ShaProxy::notify_orphaned_soh_request(const CorrelationId& correlation_id) {
-    if (session_.expired())
+    auto session = session_.lock();
+    if (!session)
         return hr::RPC_S_SERVER_UNAVAILABLE;
     v1::Callback cb;
     ipc::to_proto(correlation_id, *cb.mutable_sha_orphaned());
-    send_async(cb, nullptr);
+    session->notify(caller().binding, cb);
     return hr::S_OK;
 }
 
@@ -289,8 +277,15 @@ agent::Result<std::vector<std::shared_ptr<agent::Connection>>> EcProxy::get_conn
         return agent::fail(failure);
     if (HResult(reply->hresult()).failed())
         return agent::fail(HResult(reply->hresult()));
+    auto session = session_.lock();
+    if (!session)
+        return agent::fail(hr::RPC_S_SERVER_UNAVAILABLE);
     std::vector<std::shared_ptr<agent::Connection>> out;
-    for (const auto key : reply->connections().keys()) {
+    for (const auto client_key : reply->connections().keys()) {
+        HResult create_failure = hr::S_OK;
+        const ConnectionKey key = session->core_key(client_key, &create_failure);
+        if (key == 0)
+            continue;  // not a connection of this client: nothing to name
         // Handles without an agent: they only name the connection (dropping them frees nothing).
         out.push_back(std::make_shared<agent::Connection>(nullptr, key, caller));
     }

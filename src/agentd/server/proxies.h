@@ -28,6 +28,9 @@ class ShaProxy final : public agent::HealthAgentCallback,
     agent::Result<bool> compare_soh_requests(const SoH& lhs, const SoH& rhs) override;
     agent::Status notify_orphaned_soh_request(const CorrelationId& correlation_id) override;
 
+    // The SHA's answer to a ProcessSoHResponse callback (its library reports it when it changed).
+    void outcome(const v1::ShaOutcome& outcome);
+
     // The SHA said its SoH changed (NotifySoHChange) or flushed the cache: ask it next time.
     void mark_stale() noexcept { fresh_.store(false); }
     // Its last answer was cached and nothing changed since: GetSoHRequest needs no round trip.
@@ -41,7 +44,6 @@ class ShaProxy final : public agent::HealthAgentCallback,
   private:
     // Waits (never on the I/O thread) for the SHA's answer to `cb`.
     std::optional<v1::CallbackReply> round_trip(v1::Callback& cb, HResult* failure);
-    void send_async(v1::Callback& cb, std::function<void(const v1::CallbackReply&)> on_reply);
 
     std::weak_ptr<Session> session_;
     mutable std::mutex token_mu_;

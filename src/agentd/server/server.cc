@@ -61,6 +61,33 @@ bool Server::Impl::shas_answer_locally() const {
     return true;
 }
 
+void Server::Impl::flush_soon(const std::shared_ptr<Session>& session) {
+    {
+        std::lock_guard lock(lazy_mu);
+        lazy.push_back(session);
+        if (lazy_armed)
+            return;
+        lazy_armed = true;
+    }
+    asio::post(io, [this] {
+        lazy_timer.expires_after(std::chrono::milliseconds(1));
+        lazy_timer.async_wait([this](const asio::error_code& ec) {
+            std::vector<std::weak_ptr<Session>> due;
+            {
+                std::lock_guard lock(lazy_mu);
+                due.swap(lazy);
+                lazy_armed = false;
+            }
+            if (ec)
+                return;
+            for (auto& w : due) {
+                if (auto s = w.lock())
+                    s->flush_lazy();
+            }
+        });
+    });
+}
+
 void Server::Impl::remove(std::uint64_t session_id) {
     std::lock_guard lock(mu);
     sessions.erase(session_id);
@@ -180,6 +207,7 @@ void Server::stop() {
         asio::error_code ignored;
         im.acceptor.close(ignored);
         im.sweep.cancel();
+        im.lazy_timer.cancel();
         std::vector<std::shared_ptr<Session>> all;
         {
             std::lock_guard lock(im.mu);

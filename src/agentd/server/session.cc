@@ -36,6 +36,16 @@ std::string describe_kind(v1::Request::CallCase c) {
             return "SetEnabled";
         case v1::Request::kTraceLevel:
             return "TraceLevel";
+        case v1::Request::kCreateConnection:
+            return "CreateConnection";
+        case v1::Request::kConnSet:
+            return "a connection setter";
+        case v1::Request::kProcessSohResponse:
+            return "ProcessSoHResponse";
+        case v1::Request::kConnectionStateDown:
+            return "NotifyConnectionStateDown";
+        case v1::Request::kReleaseConnection:
+            return "ReleaseConnection";
         default:
             return "call " + std::to_string(static_cast<int>(c));
     }
@@ -102,8 +112,9 @@ void Session::on_read(const asio::error_code& ec, std::size_t n) {
     read();
 }
 
-void Session::send(const v1::Envelope& envelope) {
+void Session::send(const v1::Envelope& envelope, bool lazy) {
     bool post = false;
+    bool list = false;
     {
         std::lock_guard lock(mu_);
         if (closed_)
@@ -115,6 +126,11 @@ void Session::send(const v1::Envelope& envelope) {
         }
         if (out_.size() > kMaxOutBacklog) {
             post = false;
+        } else if (lazy) {
+            if (!lazy_listed_ && !writing_ && !flush_posted_) {
+                lazy_listed_ = true;
+                list = true;
+            }
         } else if (!writing_ && !flush_posted_ && !(on_io_thread() && in_batch_)) {
             flush_posted_ = true;
             post = true;
@@ -122,6 +138,16 @@ void Session::send(const v1::Envelope& envelope) {
     }
     if (post)
         asio::post(srv_.io, [self = shared_from_this()] { self->flush(); });
+    if (list)
+        srv_.flush_soon(shared_from_this());
+}
+
+void Session::flush_lazy() {
+    {
+        std::lock_guard lock(mu_);
+        lazy_listed_ = false;
+    }
+    flush();
 }
 
 void Session::flush() {
@@ -180,13 +206,22 @@ bool Session::call(BindingToken binding, v1::Callback& callback, CallbackDone do
     return true;
 }
 
+void Session::notify(BindingToken binding, v1::Callback& callback) {
+    v1::Envelope env;
+    callback.set_binding(binding);
+    callback.set_one_way(true);
+    *env.mutable_callback() = std::move(callback);
+    send(env, /*lazy=*/true);
+}
+
 void Session::close_later(const std::string& reason) {
     asio::post(srv_.io, [self = shared_from_this(), reason] { self->close(reason); });
 }
 
 void Session::close(const std::string& reason) {
     std::map<BindingToken, BindingEntry> bindings;
-    std::set<ConnectionKey> keys;
+    std::unordered_map<std::uint64_t, ConnSlot> keys;
+    std::uint32_t reserved = 0;
     std::map<std::uint64_t, Pending> pending;
     std::set<NapNotifyType> subs;
     {
@@ -196,6 +231,8 @@ void Session::close(const std::string& reason) {
         closed_ = true;
         bindings.swap(bindings_);
         keys.swap(keys_);
+        reserved = reserved_;
+        reserved_ = 0;
         pending.swap(pending_);
         subs.swap(subscriptions_);
         out_.clear();
@@ -218,8 +255,14 @@ void Session::close(const std::string& reason) {
             srv_.sha_proxies.erase(b.sha.get());
         }
     }
-    for (const auto key : keys)
-        agent.release_connection(key);
+    for (const auto& [key, slot] : keys) {
+        if (slot.core != 0)
+            agent.release_connection(slot.core);
+    }
+    if (reserved != 0) {
+        std::lock_guard lock(srv_.grant_mu);
+        srv_.reserved_total -= reserved;
+    }
     srv_.remove(id_);
 }
 
@@ -253,6 +296,10 @@ void Session::sweep(std::chrono::steady_clock::time_point now) {
                      c.kind == Caller::Kind::HealthAgent ? "SHA" : "EC", c.id,
                      srv_.opt.limits.callback_timeouts_before_unbind);
         srv_.agent->binding_lost(c);
+        // Tell the client library, which answers some calls through this binding locally.
+        v1::Envelope env;
+        env.mutable_event()->set_binding_lost(c.binding);
+        send(env);
     }
 }
 
@@ -310,18 +357,18 @@ void Session::on_request(v1::Request& request) {
         v1::Envelope env;
         auto* reply = env.mutable_reply();
         reply->set_id(request.id());
-        if (h.min_version() > ipc::kProtocolVersion || h.max_version() < ipc::kProtocolVersion) {
+        if (h.min_version() > ipc::kMessageVersion || h.max_version() < ipc::kMessageVersion) {
             set_status(*reply, hr::E_NOTIMPL);
             send(env);
             flush();
             close(fmt::format("protocol versions {}..{} not supported (this daemon speaks {})",
-                              h.min_version(), h.max_version(), ipc::kProtocolVersion));
+                              h.min_version(), h.max_version(), ipc::kMessageVersion));
             return;
         }
         hello_done_ = true;
         set_status(*reply, hr::S_OK);
         auto* hr_ = reply->mutable_hello();
-        hr_->set_version(ipc::kProtocolVersion);
+        hr_->set_version(ipc::kMessageVersion);
         hr_->set_instance(srv_.instance);
         auto* l = hr_->mutable_limits();
         l->set_max_connections(srv_.opt.limits.per_client_connections);
@@ -332,7 +379,7 @@ void Session::on_request(v1::Request& request) {
             static_cast<std::uint32_t>(srv_.opt.limits.callback_timeout.count()));
         hr_->set_role(roles_.describe());
         spdlog::info("{}: connected as {} ({}), role: {}", peer_tag(),
-                     h.client_name().substr(0, 64), ipc::kProtocolVersion, roles_.describe());
+                     h.client_name().substr(0, 64), ipc::kMessageVersion, roles_.describe());
         send(env);
         return;
     }
@@ -371,8 +418,15 @@ void Session::on_request(v1::Request& request) {
     v1::Envelope env;
     env.mutable_reply()->set_id(request.id());
     execute(request, *env.mutable_reply());
-    if (!one_way)
+    if (!one_way) {
         send(env);
+    } else if (env.reply().hresult() != request.expect()) {
+        // The client library answered this call itself; the agent disagrees (a state change the
+        // library had not seen yet, such as a binding dropped a moment ago).
+        spdlog::warn("{}: a call the client library answered {} locally got {} here ({})",
+                     peer_tag(), to_string(HResult(request.expect())),
+                     to_string(HResult(env.reply().hresult())), describe_kind(request.call_case()));
+    }
 }
 
 bool Session::is_slow(const v1::Request& request) const {
@@ -397,13 +451,151 @@ bool Session::binding_caller(std::uint64_t token, Caller* out) const {
 
 void Session::deny(const char* what, std::uint64_t key) {
     if (key != 0) {
-        auto id = srv_.agent->conn_get_connection_id(Caller::agent(), key);
+        HResult failure = hr::S_OK;
+        const ConnectionKey core = core_key(key, &failure);
+        auto id = core != 0 ? srv_.agent->conn_get_connection_id(Caller::agent(), core)
+                            : agent::Result<ConnectionId>(agent::fail(hr::E_INVALIDARG));
         spdlog::warn("{}: E_ACCESSDENIED: {} on connection {} (ConnectionId {}), role {}",
                      peer_tag(), what, key, id ? id->to_string() : std::string("unset"),
                      roles_.describe());
     } else {
         spdlog::warn("{}: E_ACCESSDENIED: {}, role {}", peer_tag(), what, roles_.describe());
     }
+}
+
+ConnectionKey Session::core_key(std::uint64_t client_key, HResult* failure) const {
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(client_key);
+    if (it == keys_.end())
+        return 0;
+    *failure = it->second.failure;
+    return it->second.core;
+}
+
+bool Session::resolve(const char* what, std::uint64_t client_key, ConnectionKey* core,
+                      v1::Reply& reply) {
+    HResult failure = hr::S_OK;
+    bool held = false;
+    {
+        std::lock_guard lock(mu_);
+        if (auto it = keys_.find(client_key); it != keys_.end()) {
+            held = true;
+            *core = it->second.core;
+            failure = it->second.failure;
+        }
+    }
+    if (!held) {
+        // Keys are the client's own: one it does not hold names no connection it created.
+        deny((std::string(what) + " on a connection this client did not create").c_str(),
+             client_key);
+        set_status(reply, hr::E_ACCESSDENIED);
+        return false;
+    }
+    if (failure.failed()) {
+        set_status(reply, failure);
+        return false;
+    }
+    return true;
+}
+
+std::uint32_t Session::grant_slots() {
+    // Enough for a burst of exchanges without a round trip each, small enough that the slots
+    // clients hold in reserve are a sliver of the global limit.
+    constexpr std::uint32_t kGrantTarget = 16;
+    const auto& lim = srv_.opt.limits;
+    const std::size_t total = srv_.agent->config().max_connections_total;
+    std::lock_guard g(srv_.grant_mu);
+    const std::size_t live = srv_.agent->live_connection_count();
+    std::lock_guard lock(mu_);
+    if (closed_ || reserved_ >= kGrantTarget)
+        return 0;
+    std::size_t n = kGrantTarget - reserved_;
+    const std::size_t mine = keys_.size() + reserved_;
+    n = std::min(n, mine >= lim.per_client_connections ? 0 : lim.per_client_connections - mine);
+    const std::size_t used = live + srv_.reserved_total;
+    n = std::min(n, used >= total ? 0 : total - used);
+    reserved_ += static_cast<std::uint32_t>(n);
+    srv_.reserved_total += n;
+    return static_cast<std::uint32_t>(n);
+}
+
+void Session::execute_create(const v1::Request& rq, const Caller& c, v1::Reply& reply) {
+    auto& agent = *srv_.agent;
+    const std::uint64_t ck = rq.create_connection().key();
+    if (rq.create_connection().reserved()) {
+        // One-way, in a slot granted earlier: nothing is answered, so a broken promise is a
+        // protocol error.
+        std::string error;
+        {
+            std::lock_guard lock(mu_);
+            if (reserved_ == 0)
+                error = "protocol error: CreateConnection in a reserved slot it was not granted";
+            else if (ck == 0 || keys_.contains(ck))
+                error = fmt::format("protocol error: CreateConnection with key {} in use", ck);
+            else {
+                --reserved_;
+                keys_.emplace(ck, ConnSlot{});
+            }
+        }
+        if (!error.empty()) {
+            close(error);
+            return;
+        }
+        auto key = agent.create_connection(c);
+        {
+            std::lock_guard g(srv_.grant_mu);
+            --srv_.reserved_total;  // after the agent counted it live: never over the limit
+        }
+        std::lock_guard lock(mu_);
+        auto it = keys_.find(ck);
+        if (it == keys_.end())
+            return;  // closed meanwhile
+        if (key) {
+            it->second.core = *key;
+        } else {
+            it->second.failure = key.error();
+            set_status(reply, key.error());
+            spdlog::warn("{}: CreateConnection {} in a reserved slot failed: {}", peer_tag(), ck,
+                         to_string(key.error()));
+        }
+        return;
+    }
+    {
+        std::lock_guard lock(mu_);
+        if (ck == 0 || keys_.contains(ck)) {
+            spdlog::warn("{}: CreateConnection with key {}, which is in use", peer_tag(), ck);
+            set_status(reply, hr::E_INVALIDARG);
+            return;
+        }
+        if (keys_.size() + reserved_ >= srv_.opt.limits.per_client_connections) {
+            spdlog::warn(
+                "{}: E_OUTOFMEMORY: CreateConnection over the limit of {} connections per client",
+                peer_tag(), srv_.opt.limits.per_client_connections);
+            set_status(reply, hr::E_OUTOFMEMORY);
+            return;
+        }
+    }
+    agent::Result<ConnectionKey> key = agent::fail(hr::E_UNEXPECTED);
+    {
+        std::lock_guard g(srv_.grant_mu);
+        const std::size_t total = agent.config().max_connections_total;
+        if (agent.live_connection_count() + srv_.reserved_total >= total) {
+            spdlog::warn(
+                "{}: E_OUTOFMEMORY: CreateConnection over the limit of {} connections "
+                "in all ({} held in reserve by clients)",
+                peer_tag(), total, srv_.reserved_total);
+            set_status(reply, hr::E_OUTOFMEMORY);
+            return;
+        }
+        key = agent.create_connection(c);
+    }
+    if (set_failed(reply, key))
+        return;
+    {
+        std::lock_guard lock(mu_);
+        keys_[ck] = ConnSlot{*key, hr::S_OK};
+    }
+    reply.set_connection_grant(grant_slots());
 }
 
 void Session::execute(const v1::Request& rq, v1::Reply& reply) {
@@ -419,7 +611,7 @@ void Session::execute(const v1::Request& rq, v1::Reply& reply) {
         call == v1::Request::kConnectionStateDown || call == v1::Request::kSohChangeFailure ||
         call == v1::Request::kConnSet || call == v1::Request::kConnGet ||
         call == v1::Request::kNotifySohChange || call == v1::Request::kGetSystemIsolationInfo ||
-        call == v1::Request::kFlushCache;
+        call == v1::Request::kFlushCache || call == v1::Request::kShaOutcome;
     if (needs_binding && !binding_caller(rq.binding(), &c)) {
         std::uint64_t key = 0;
         if (call == v1::Request::kConnSet)
@@ -614,16 +806,24 @@ void Session::execute(const v1::Request& rq, v1::Reply& reply) {
             return;
         }
         case v1::Request::kReleaseConnection: {
-            const ConnectionKey key = rq.release_connection().key();
+            const std::uint64_t ck = rq.release_connection().key();
+            ConnectionKey core = 0;
+            bool held = false;
             {
                 std::lock_guard lock(mu_);
-                if (keys_.erase(key) == 0) {
-                    deny("ReleaseConnection of a connection this client did not create", key);
-                    set_status(reply, hr::E_ACCESSDENIED);
-                    return;
+                if (auto it = keys_.find(ck); it != keys_.end()) {
+                    held = true;
+                    core = it->second.core;
+                    keys_.erase(it);
                 }
             }
-            agent.release_connection(key);
+            if (!held) {
+                deny("ReleaseConnection of a connection this client did not create", ck);
+                set_status(reply, hr::E_ACCESSDENIED);
+                return;
+            }
+            if (core != 0)
+                agent.release_connection(core);
             return;
         }
         case v1::Request::kSohPreview: {  // any peer: it shows what the agent sends anyway
@@ -663,54 +863,45 @@ void Session::execute_binding_call(const v1::Request& rq, const Caller& c, v1::R
             }
             return;
         }
-        case v1::Request::kCreateConnection: {
-            {
-                std::lock_guard lock(mu_);
-                if (keys_.size() >= srv_.opt.limits.per_client_connections) {
-                    spdlog::warn(
-                        "{}: E_OUTOFMEMORY: CreateConnection over the limit of {} "
-                        "connections per client",
-                        peer_tag(), srv_.opt.limits.per_client_connections);
-                    set_status(reply, hr::E_OUTOFMEMORY);
-                    return;
-                }
-            }
-            auto key = agent.create_connection(c);
-            if (set_failed(reply, key))
-                return;
-            {
-                std::lock_guard lock(mu_);
-                keys_.insert(*key);
-            }
-            reply.set_key(*key);
+        case v1::Request::kCreateConnection:
+            execute_create(rq, c, reply);
             return;
-        }
         case v1::Request::kGetSohRequest: {
-            const ConnectionKey key = rq.get_soh_request().key();
+            const std::uint64_t ck = rq.get_soh_request().key();
+            ConnectionKey key = 0;
+            if (!resolve("GetSoHRequest", ck, &key, reply))
+                return;
             auto r = agent.get_soh_request(c, key);
             if (!r && r.error() == hr::E_ACCESSDENIED)
-                deny("GetSoHRequest", key);
+                deny("GetSoHRequest", ck);
             if (set_failed(reply, r))
                 return;
             reply.set_flag(*r);
             fill_snapshot(c, key, reply);
+            reply.set_connection_grant(grant_slots());
             return;
         }
         case v1::Request::kProcessSohResponse: {
-            const ConnectionKey key = rq.process_soh_response().key();
+            const std::uint64_t ck = rq.process_soh_response().key();
+            ConnectionKey key = 0;
+            if (!resolve("ProcessSoHResponse", ck, &key, reply))
+                return;
             const agent::Status s = agent.process_soh_response(c, key);
             if (s == hr::E_ACCESSDENIED)
-                deny("ProcessSoHResponse", key);
+                deny("ProcessSoHResponse", ck);
             set_status(reply, s);
-            if (s.succeeded())
+            if (s.succeeded() && !rq.one_way())
                 fill_snapshot(c, key, reply);
             return;
         }
         case v1::Request::kConnectionStateDown: {
-            const ConnectionKey key = rq.connection_state_down().key();
+            const std::uint64_t ck = rq.connection_state_down().key();
+            ConnectionKey key = 0;
+            if (!resolve("NotifyConnectionStateDown", ck, &key, reply))
+                return;
             const agent::Status s = agent.notify_connection_state_down(c, key);
             if (s == hr::E_ACCESSDENIED)
-                deny("NotifyConnectionStateDown", key);
+                deny("NotifyConnectionStateDown", ck);
             set_status(reply, s);
             return;
         }
@@ -737,6 +928,21 @@ void Session::execute_binding_call(const v1::Request& rq, const Caller& c, v1::R
             if (set_failed(reply, r))
                 return;
             ipc::to_proto(*r, *reply.mutable_system_isolation());
+            return;
+        }
+        case v1::Request::kShaOutcome: {
+            std::shared_ptr<ShaProxy> proxy;
+            {
+                std::lock_guard lock(mu_);
+                if (auto it = bindings_.find(c.binding); it != bindings_.end())
+                    proxy = it->second.sha;
+            }
+            if (c.kind != Caller::Kind::HealthAgent || !proxy) {
+                set_status(reply, c.kind != Caller::Kind::HealthAgent ? hr::E_ACCESSDENIED
+                                                                      : hr::NAP_E_NOT_INITIALIZED);
+                return;
+            }
+            proxy->outcome(rq.sha_outcome());
             return;
         }
         case v1::Request::kFlushCache: {
@@ -787,7 +993,9 @@ std::vector<std::uint8_t> blob(const std::string& s) {
 
 void Session::execute_conn_set(const Caller& c, const v1::ConnSet& set, v1::Reply& reply) {
     auto& agent = *srv_.agent;
-    const ConnectionKey key = set.key();
+    ConnectionKey key = 0;
+    if (!resolve("a connection setter", set.key(), &key, reply))
+        return;
     const v1::ConnValue& v = set.value();
     const bool present = set.has_value() && v.value_case() != v1::ConnValue::VALUE_NOT_SET;
     agent::Status s = hr::S_OK;
@@ -880,13 +1088,15 @@ void Session::execute_conn_set(const Caller& c, const v1::ConnSet& set, v1::Repl
             break;
     }
     if (s == hr::E_ACCESSDENIED)
-        deny("a connection setter", key);
+        deny("a connection setter", set.key());
     set_status(reply, s);
 }
 
 void Session::execute_conn_get(const Caller& c, const v1::ConnGet& get, v1::Reply& reply) {
     auto& agent = *srv_.agent;
-    const ConnectionKey key = get.key();
+    ConnectionKey key = 0;
+    if (!resolve("a connection getter", get.key(), &key, reply))
+        return;
     auto* v = reply.mutable_value();
     HResult s = hr::S_OK;
     auto take = [&](const auto& r) {
@@ -946,7 +1156,7 @@ void Session::execute_conn_get(const Caller& c, const v1::ConnGet& get, v1::Repl
             break;
     }
     if (s == hr::E_ACCESSDENIED)
-        deny("a connection getter", key);
+        deny("a connection getter", get.key());
     set_status(reply, s);
     if (s.failed())
         reply.clear_value();

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "opennap/agent/agent.h"
@@ -47,6 +48,13 @@ class Server::Impl {
     stream_protocol::acceptor acceptor{io};
     asio::thread_pool pool;
     asio::steady_timer sweep{io};
+    // Output that may wait a moment (callbacks nobody waits for): written by this 1 ms tick, so
+    // that a client gets them in batches instead of one write (and one wake-up) per exchange.
+    asio::steady_timer lazy_timer{io};
+    std::mutex lazy_mu;
+    std::vector<std::weak_ptr<Session>> lazy;  // under lazy_mu
+    bool lazy_armed = false;                   // under lazy_mu
+    void flush_soon(const std::shared_ptr<Session>& session);
     std::unique_ptr<agent::AgentDriver> driver;
     std::uint64_t instance = 0;
     std::atomic<bool> stopping{false};
@@ -55,6 +63,11 @@ class Server::Impl {
     std::map<std::uint64_t, std::shared_ptr<Session>> sessions;
     std::uint64_t next_session = 1;
     std::set<ShaProxy*> sha_proxies;
+
+    // Connection slots granted to clients and not yet used (docs/ipc.md, "Reserved slots"):
+    // live connections plus these never exceed the agent's max_connections_total.
+    std::mutex grant_mu;
+    std::uint64_t reserved_total = 0;  // under grant_mu
 
     void accept();
     void schedule_sweep();
@@ -77,11 +90,16 @@ class Session : public std::enable_shared_from_this<Session> {
             PeerRoles roles, std::uint64_t id);
 
     void start();
-    // Thread-safe. Queues a frame; it is written by the I/O thread.
-    void send(const v1::Envelope& envelope);
+    // Thread-safe. Queues a frame; it is written by the I/O thread, at once or (lazy) within
+    // about a millisecond, with whatever else is queued for this client by then.
+    void send(const v1::Envelope& envelope, bool lazy = false);
+    // I/O thread: the lazy tick.
+    void flush_lazy();
     // Thread-safe. Sends a callback for `binding`; `done` runs on the I/O thread. false (done not
     // called, *why set) when the session is closed or has too many callbacks pending.
     bool call(BindingToken binding, v1::Callback& callback, CallbackDone done, HResult* why);
+    // Thread-safe. Sends a callback for `binding` that wants no answer.
+    void notify(BindingToken binding, v1::Callback& callback);
     // I/O thread: closes the connection and cleans up its bindings and connections.
     void close(const std::string& reason);
     // Thread-safe.
@@ -93,6 +111,10 @@ class Session : public std::enable_shared_from_this<Session> {
     [[nodiscard]] std::string peer_tag() const;
     [[nodiscard]] bool closed() const;
     Server::Impl& server() noexcept { return srv_; }
+    // Thread-safe. The agent's key of this client's connection `client_key`: 0 when the client
+    // holds no such connection, or when its creation in a reserved slot failed (*failure says
+    // why).
+    [[nodiscard]] ConnectionKey core_key(std::uint64_t client_key, HResult* failure) const;
 
   private:
     void read();
@@ -107,7 +129,16 @@ class Session : public std::enable_shared_from_this<Session> {
     void execute_conn_set(const Caller& c, const v1::ConnSet& set, v1::Reply& reply);
     void execute_conn_get(const Caller& c, const v1::ConnGet& get, v1::Reply& reply);
     void fill_snapshot(const Caller& c, ConnectionKey key, v1::Reply& reply);
+    void execute_create(const v1::Request& rq, const Caller& c, v1::Reply& reply);
+    // The agent's key of the client's connection `client_key`; false, with the reply's status
+    // set, when the client holds no such connection (E_ACCESSDENIED, logged) or its creation in
+    // a reserved slot failed (that failure).
+    bool resolve(const char* what, std::uint64_t client_key, ConnectionKey* core, v1::Reply& reply);
+    // Tops this client's reserved slots up (bounded by its own limit and the global one); the
+    // number newly granted, to be sent in a reply.
+    std::uint32_t grant_slots();
     [[nodiscard]] bool binding_caller(std::uint64_t token, Caller* out) const;
+    // Logs a denial; `key` is the client's key of the connection involved (0: none).
     void deny(const char* what, std::uint64_t key = 0);
 
     Server::Impl& srv_;
@@ -125,8 +156,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::vector<std::uint8_t> writing_buf_;
     bool writing_ = false;
     bool flush_posted_ = false;
+    bool lazy_listed_ = false;
     std::map<BindingToken, BindingEntry> bindings_;
-    std::set<ConnectionKey> keys_;
+    struct ConnSlot {
+        ConnectionKey core = 0;
+        HResult failure = hr::S_OK;  // a reserved-slot creation that failed
+    };
+    std::unordered_map<std::uint64_t, ConnSlot> keys_;  // the client's keys
+    std::uint32_t reserved_ = 0;                        // slots granted, not yet used
     struct Pending {
         BindingToken binding = 0;
         std::chrono::steady_clock::time_point deadline;
