@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kSecret = "testing123";
 
-PacketView view(const ByteVec& b) {
+PacketView view(Bytes b) {
     auto p = decode_packet(b);
     EXPECT_TRUE(p) << p.error().message();
     return *p;
@@ -245,7 +245,7 @@ TEST(RadiusAuth, StatusServerRequiresAMessageAuthenticator) {
     ASSERT_FALSE(signed_without);
     EXPECT_EQ(signed_without.error().code, Errc::Missing);
     EXPECT_EQ(signed_without.error().type, 80);
-    auto check = verify_request(view(vec(*without.bytes())), s, false);
+    auto check = verify_request(view(*without.bytes()), s, false);
     EXPECT_EQ(check.status, AuthStatus::MissingMessageAuthenticator);
     EXPECT_EQ(check.offset, 29u);
 
@@ -254,7 +254,7 @@ TEST(RadiusAuth, StatusServerRequiresAMessageAuthenticator) {
         PacketBuilder r(answer);
         r.add_message_authenticator();
         ASSERT_TRUE(sign_response(r, view(kE), s));
-        EXPECT_TRUE(verify_response(view(vec(*r.bytes())), view(kE).authenticator(), s, true).ok());
+        EXPECT_TRUE(verify_response(view(*r.bytes()), view(kE).authenticator(), s, true).ok());
     }
 }
 
@@ -274,7 +274,7 @@ TEST(RadiusAuth, CoaRequestAndAck) {
     PacketBuilder dm(Code::DisconnectRequest, 1);
     dm.add_message_authenticator().add(Attr::UserName, "u");
     ASSERT_TRUE(sign_request(dm, s));
-    EXPECT_TRUE(verify_request(view(vec(*dm.bytes())), s, true).ok());
+    EXPECT_TRUE(verify_request(view(*dm.bytes()), s, true).ok());
 }
 
 TEST(RadiusAuth, EapMessageRequiresAMessageAuthenticator) {

@@ -1,6 +1,7 @@
 // Shared helpers of the RADIUS codec tests.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
@@ -29,9 +30,13 @@ inline ByteVec cat(std::initializer_list<ByteVec> parts) {
 }
 
 // One attribute: type, length, value.
+// (Sized and filled rather than grown: GCC 12 at -O3 reports a false -Warray-bounds for an
+// insert() after a two-element initializer list.)
 inline ByteVec attr(std::uint8_t type, const ByteVec& value) {
-    ByteVec out = {type, static_cast<std::uint8_t>(value.size() + 2)};
-    out.insert(out.end(), value.begin(), value.end());
+    ByteVec out(value.size() + 2);
+    out[0] = type;
+    out[1] = static_cast<std::uint8_t>(value.size() + 2);
+    std::copy(value.begin(), value.end(), out.begin() + 2);
     return out;
 }
 
@@ -41,12 +46,14 @@ inline ByteVec text(std::string_view s) {
 
 // A packet with a correct Length field and the authenticator 00 01 .. 0f.
 inline ByteVec packet(Code code, std::uint8_t id, const ByteVec& attributes) {
-    ByteVec out = {static_cast<std::uint8_t>(code), id, 0, 0};
-    for (std::uint8_t i = 0; i < 16; ++i) {
-        out.push_back(i);
-    }
-    out.insert(out.end(), attributes.begin(), attributes.end());
+    ByteVec out(20 + attributes.size());
+    out[0] = static_cast<std::uint8_t>(code);
+    out[1] = id;
     store_be16(out.data() + 2, static_cast<std::uint16_t>(out.size()));
+    for (std::uint8_t i = 0; i < 16; ++i) {
+        out[4 + i] = i;
+    }
+    std::copy(attributes.begin(), attributes.end(), out.begin() + 20);
     return out;
 }
 

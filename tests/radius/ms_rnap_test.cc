@@ -19,7 +19,7 @@ ByteVec ms_vsa(std::uint8_t type, const ByteVec& value) {
                          ByteVec{type, static_cast<std::uint8_t>(value.size() + 2)}, value}));
 }
 
-PacketView view(const ByteVec& b) {
+PacketView view(Bytes b) {
     auto p = decode_packet(b);
     EXPECT_TRUE(p) << p.error().message();
     return *p;
@@ -57,7 +57,7 @@ TEST(RadiusMsRnap, BareAndSplitSoh) {
         b.add(Attr::NasPort, from_hex("00000001"));
         auto bytes = b.bytes();
         ASSERT_TRUE(bytes) << bytes.error().message();
-        auto q = quarantine_soh(view(vec(*bytes)));
+        auto q = quarantine_soh(view(*bytes));
         ASSERT_TRUE(q) << q.error().message();
         ASSERT_TRUE(*q);
         EXPECT_EQ((*q)->message, v09);
@@ -166,7 +166,8 @@ TEST(RadiusMsRnap, MachineName) {
     EXPECT_EQ(**n, "netbios.example.com");
     EXPECT_EQ(static_cast<const void*>((*n)->data()), static_cast<const void*>(b.data() + 28));
     // One trailing NUL is dropped.
-    n = machine_name(view(packet(Code::AccessRequest, 1, ms_vsa(0x32, from_hex("706331 00")))));
+    const ByteVec with_nul = packet(Code::AccessRequest, 1, ms_vsa(0x32, from_hex("706331 00")));
+    n = machine_name(view(with_nul));
     ASSERT_TRUE(n && *n);
     EXPECT_EQ(**n, "pc1");
     // Empty, or only a NUL.
@@ -236,7 +237,7 @@ TEST(RadiusMsRnap, NasSideWritersRoundTrip) {
     EXPECT_EQ(
         vec(Bytes(*bytes).subspan(55)),
         cat({from_hex("1a2e 00000137 3828"), text("{0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9}")}));
-    const PacketView p = view(vec(*bytes));
+    const PacketView p = view(*bytes);
     EXPECT_EQ(*network_access_server_type(p), NasType::TsGateway);
     EXPECT_EQ(*machine_name(p), "pc1.example.com");
     EXPECT_EQ(*ras_correlation_id(p), (RasCorrelationId{g, CorrelationIdForm::Text}));
@@ -271,7 +272,7 @@ TEST(RadiusMsRnap, DecisionAttributesByteExact) {
                        "1a11 00000137 340b 00 0a000005 0a000006"
                        "1a19 00000137 3513 00 20010000000000000000000000000001"));
     EXPECT_EQ(b.attribute_count(), 5);
-    auto nap = nap_attributes(view(vec(*bytes)));
+    auto nap = nap_attributes(view(*bytes));
     ASSERT_TRUE(nap) << nap.error().message();
     EXPECT_EQ(nap->quarantine_state, 1u);
     EXPECT_EQ(nap->extended_quarantine_state, 2u);
@@ -308,7 +309,7 @@ TEST(RadiusMsRnap, NapAttributesRoundTripThroughTheSohCodec) {
     auto bytes = b.bytes();
     ASSERT_TRUE(bytes) << bytes.error().message();
     EXPECT_EQ(vec(Bytes(*bytes).subspan(20)), soh::radius::encode_nap_attributes(n));
-    auto back = nap_attributes(view(vec(*bytes)));
+    auto back = nap_attributes(view(*bytes));
     ASSERT_TRUE(back) << back.error().message();
     EXPECT_EQ(*back, n);
 }
@@ -335,7 +336,7 @@ TEST(RadiusMsRnap, SohrInAnAccessAccept) {
         auto bytes = b.bytes();
         ASSERT_TRUE(bytes) << bytes.error().message();
         EXPECT_EQ(vec(Bytes(*bytes).subspan(50)), soh::radius::encode_quarantine_soh_vsas(sohr, w));
-        auto q = quarantine_soh(view(vec(*bytes)));
+        auto q = quarantine_soh(view(*bytes));
         ASSERT_TRUE(q && *q);
         EXPECT_EQ((*q)->message, sohr);
         EXPECT_EQ((*q)->wrapping, w);

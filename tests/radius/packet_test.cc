@@ -59,7 +59,8 @@ TEST(RadiusPacket, FindAndCount) {
 }
 
 TEST(RadiusPacket, NoAttributes) {
-    auto p = decode_packet(packet(Code::AccountingResponse, 9, {}));
+    const ByteVec b = packet(Code::AccountingResponse, 9, {});
+    auto p = decode_packet(b);
     ASSERT_TRUE(p);
     EXPECT_TRUE(p->attributes().empty());
     EXPECT_EQ(p->attribute_count(), 0u);

@@ -11,7 +11,7 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
-PacketView view(const ByteVec& b) {
+PacketView view(Bytes b) {
     auto p = decode_packet(b);
     EXPECT_TRUE(p) << p.error().message();
     return *p;
@@ -27,7 +27,7 @@ TEST(RadiusTunnel, UntaggedVlanLeavesTheTagOctetOutOfTheString) {
     PacketBuilder b(Code::AccessAccept, 1);
     add_vlan(b, std::uint16_t{10});
     EXPECT_EQ(attributes_of(b), from_hex("4006 0000000d 4106 00000006 5104 3130"));
-    auto v = vlan_assignment(view(vec(*b.bytes())));
+    auto v = vlan_assignment(view(*b.bytes()));
     ASSERT_TRUE(v) << v.error().message();
     ASSERT_TRUE(*v);
     EXPECT_EQ((*v)->tag, 0);
@@ -42,7 +42,7 @@ TEST(RadiusTunnel, TaggedVlan) {
     EXPECT_EQ(attributes_of(b),
               cat({from_hex("4006 0100000d 4106 01000006 510d 01"), text("quarantine"),
                    from_hex("4006 1f00000d 4106 1f000006 5107 1f"), text("4094")}));
-    const PacketView p = view(vec(*b.bytes()));
+    const PacketView p = view(*b.bytes());
     auto one = vlan_assignment(p, 1);
     ASSERT_TRUE(one && *one);
     EXPECT_EQ((*one)->group, "quarantine");
@@ -61,7 +61,7 @@ TEST(RadiusTunnel, UntaggedStringStartingWithATagLikeOctetGetsAZeroTag) {
     add_tagged_string(b, Attr::TunnelPrivateGroupId, 0, " space");
     EXPECT_EQ(attributes_of(b),
               cat({from_hex("5108 00 05"), text("vlan"), from_hex("5108"), text(" space")}));
-    const PacketView p = view(vec(*b.bytes()));
+    const PacketView p = view(*b.bytes());
     std::vector<TaggedString> got;
     for (const AttributeView& a : p.attributes()) {
         auto s = decode_tagged_string(a);
@@ -222,7 +222,7 @@ TEST(RadiusAuthorization, SessionTimeoutAndFilterId) {
     add_filter_id(b, "second");
     EXPECT_EQ(attributes_of(b), cat({from_hex("1b06 00000e10 0b10"), text("nap-restricted"),
                                      from_hex("0b08"), text("second")}));
-    const PacketView p = view(vec(*b.bytes()));
+    const PacketView p = view(*b.bytes());
     auto t = session_timeout(p);
     ASSERT_TRUE(t && *t);
     EXPECT_EQ(**t, 3600s);

@@ -83,7 +83,8 @@ TEST(RadiusVsa, TooShortForVendorAndString) {
         EXPECT_EQ(v.error().limit, 7u);
         EXPECT_EQ(v.error().vendor, std::string_view(value).size() == 8 ? 311u : 0u);
     }
-    auto p = decode_packet(packet(Code::AccessRequest, 1, attr(26, from_hex("00000137"))));
+    const ByteVec short_vsa = packet(Code::AccessRequest, 1, attr(26, from_hex("00000137")));
+    auto p = decode_packet(short_vsa);
     EXPECT_EQ(decode_vsa(first_attribute(*p)).error().message(),
               "attribute 1 (type 26, vendor 311) length 6 at offset 20 is below 7");
 }
@@ -126,7 +127,8 @@ TEST(RadiusVsa, MalformedSubAttributes) {
         EXPECT_EQ(e.value, c.value) << c.string;
         EXPECT_EQ(e.limit, c.limit) << c.string;
     }
-    auto p = decode_packet(packet(Code::AccessRequest, 1, attr(26, from_hex("00000137 3701"))));
+    const ByteVec bad = packet(Code::AccessRequest, 1, attr(26, from_hex("00000137 3701")));
+    auto p = decode_packet(bad);
     EXPECT_EQ(decode_vsa(first_attribute(*p)).error().message(),
               "attribute 1 (type 26, vendor 311) sub-attribute 1 (vendor type 55) length 1 at "
               "offset 26 is below 2");

@@ -29,7 +29,8 @@ namespace opennap::radius {
 inline constexpr std::size_t kMessageAuthenticatorLength = 18;  // type, length, 16-octet HMAC
 
 // One shared secret and the OpenSSL state to use it. Not thread-safe: use one per thread (a
-// server keeps one per client and worker). Move-only; the secret is wiped on destruction.
+// server keeps one per client and worker). Move-only (a moved-from SharedSecret may only be
+// destroyed or assigned to); the secret is wiped on destruction.
 class SharedSecret {
   public:
     // Errors: an empty secret (BadSecret), OpenSSL without MD5 / HMAC, e.g. in a FIPS-only

@@ -75,17 +75,4 @@ struct Error {
 template <typename T>
 using Result = std::expected<T, Error>;
 
-// Shorthand for the codec: an unexpected Error.
-[[nodiscard]] inline std::unexpected<Error> fail(Errc code, Field field, std::size_t offset,
-                                                 std::uint32_t value = 0,
-                                                 std::uint32_t limit = 0) noexcept {
-    Error e;
-    e.code = code;
-    e.field = field;
-    e.offset = static_cast<std::uint32_t>(offset);
-    e.value = value;
-    e.limit = limit;
-    return std::unexpected(e);
-}
-
 }  // namespace opennap::radius
