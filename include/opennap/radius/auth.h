@@ -81,7 +81,7 @@ struct AuthCheck {
 // Checks a request. Message-Authenticator is required when `require_message_authenticator`
 // is set (per-client policy; RADIUS servers now default to requiring it, the BlastRADIUS
 // mitigation), for Status-Server (RFC 5997 §3) and when the request carries EAP-Message
-// (RFC 3579 §3.3). When present it is verified either way. Accounting-, CoA- and
+// (RFC 3579 §3.1). When present it is verified either way. Accounting-, CoA- and
 // Disconnect-Requests also have their Request Authenticator verified; an Access-Request's and a
 // Status-Server's is random and cannot be. Status-Client and responses: WrongCode.
 [[nodiscard]] AuthCheck verify_request(const PacketView& request, SharedSecret& secret,

@@ -9,7 +9,7 @@
 // Malformed VSAs are errors of the accessor that reads them, never of decode_packet(): a packet
 // whose Vendor-Specific attribute is malformed still decodes, its other attributes stay readable,
 // and a server may still answer it (RFC 2865 leaves the VSA's content to the vendor, and
-// RFC 6929 §2.8 says an invalid attribute is to be treated as an unknown one).
+// RFC 6929 says an invalid attribute is to be handled like an unknown one).
 #pragma once
 
 #include <cstddef>
