@@ -117,6 +117,51 @@ double cpu_seconds(pid_t pid) {
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+pid_t g_daemon = -1;  // the daemon this tool started, stopped on the way out
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "napagent_load: %s\n", what.c_str());
+    if (g_daemon > 0) {
+        ::kill(g_daemon, SIGTERM);
+        ::waitpid(g_daemon, nullptr, 0);
+    }
+    std::exit(1);
+}
+
+// The SoH response, encoded once: an EC gets it from the network as bytes, so building it is the
+// server's work, not part of an exchange's cost here. Each exchange patches its correlation id in.
+class ResponseTemplate {
+  public:
+    explicit ResponseTemplate(const std::vector<SystemHealthEntityId>& ids) {
+        CorrelationId marker;
+        marker.conn_id.data1 = 0xA1A2A3A4u;
+        marker.conn_id.data2 = 0xB1B2;
+        marker.conn_id.data3 = 0xC1C2;
+        for (std::size_t i = 0; i < 8; ++i)
+            marker.conn_id.data4[i] = static_cast<std::uint8_t>(0xD0 + i);
+        marker.time_stamp.ticks = 0x0123456789ABCDEFull;
+        bytes_ = make_response(marker, ids).data;
+        const auto m = marker.to_bytes();
+        for (std::size_t at = 0; at + m.size() <= bytes_.size(); ++at) {
+            if (std::equal(m.begin(), m.end(), bytes_.begin() + static_cast<std::ptrdiff_t>(at)))
+                offsets_.push_back(at);
+        }
+        if (offsets_.empty())
+            die("response template: correlation id not found");
+    }
+    NetworkSoH for_request(const CorrelationId& corr) const {
+        NetworkSoH out{bytes_};
+        const auto c = corr.to_bytes();
+        for (auto at : offsets_)
+            std::copy(c.begin(), c.end(), out.data.begin() + static_cast<std::ptrdiff_t>(at));
+        return out;
+    }
+
+  private:
+    std::vector<std::uint8_t> bytes_;
+    std::vector<std::size_t> offsets_;
+};
+
 long rss_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -134,17 +179,6 @@ NapComponentRegistrationInfo reg(NapComponentId id, const char* name) {
     r.vendor_name = u"OpenNAP";
     r.version = u"1.0";
     return r;
-}
-
-pid_t g_daemon = -1;  // the daemon this tool started, stopped on the way out
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "napagent_load: %s\n", what.c_str());
-    if (g_daemon > 0) {
-        ::kill(g_daemon, SIGTERM);
-        ::waitpid(g_daemon, nullptr, 0);
-    }
-    std::exit(1);
 }
 
 }  // namespace
@@ -229,7 +263,7 @@ int main(int argc, char** argv) {
             die("SHA bind: " + to_string(b.error()));
         sha_bindings.push_back(std::move(*b));
     }
-    const NetworkSoH dummy;
+    const ResponseTemplate response(sha_ids);
 
     std::atomic<bool> go{false}, stop{false};
     std::atomic<long> exchanges{0}, failures{0};
@@ -276,7 +310,7 @@ int main(int argc, char** argv) {
                 auto corr = (*conn)->correlation_id();
                 ok = ok && request.has_value() && corr.has_value();
                 if (ok) {
-                    ok = (*conn)->set_soh_response(make_response(*corr, sha_ids)).succeeded() &&
+                    ok = (*conn)->set_soh_response(response.for_request(*corr)).succeeded() &&
                          eb.process_soh_response(**conn).succeeded();
                     auto iso = (*conn)->isolation_info();
                     ok = ok && iso && iso->isolation_state == IsolationState::NotRestricted;

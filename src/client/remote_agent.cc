@@ -35,6 +35,10 @@ using agent::Status;
 
 namespace {
 
+// The RemoteAgent whose reader thread this is: while it waits for an answer itself (a callback
+// called the agent), it runs the callbacks that arrive meanwhile, as no other thread would.
+thread_local const void* t_inbox_runner = nullptr;
+
 bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     while (n > 0) {
         const ssize_t k = ::send(fd, p, n, MSG_NOSIGNAL);
@@ -48,9 +52,6 @@ bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
     }
     return true;
 }
-
-// The RemoteAgent whose reader thread this is (callbacks run there; see Impl::call).
-thread_local const void* t_reader_of = nullptr;
 
 std::vector<std::uint8_t> to_bytes(const std::string& s) {
     return std::vector<std::uint8_t>(s.begin(), s.end());
@@ -73,8 +74,7 @@ class RemoteAgent::Impl {
 
     RemoteOptions opt;
 
-    struct Waiter {
-        std::mutex m;
+    struct Waiter {  // under mu
         std::condition_variable cv;
         bool done = false;
         v1::Reply reply;
@@ -149,11 +149,25 @@ class RemoteAgent::Impl {
     std::chrono::steady_clock::time_point last_queued{};
     int tick_pipe[2] = {-1, -1};
 
-    // Reader thread only: its socket and decoder while connected, and the callback answers
-    // produced while handling one batch of frames (written with one send before it blocks).
-    int reader_sock = -1;
-    ipc::FrameReader* reader_ptr = nullptr;
-    std::vector<std::uint8_t> deferred_out;
+    // The read role (docs/ipc.md, "The client library"). Whoever holds it reads the socket and
+    // hands out what arrives: answers to the threads waiting for them, callbacks and events to
+    // the inbox, which the reader thread runs in order. A thread waiting for an answer takes the
+    // role when it is free, so the answer needs no hand-over between threads; the reader thread
+    // takes it only when no call has read for a moment (kPark), which is when callbacks, events
+    // and ticks need it.
+    static constexpr auto kPark = std::chrono::milliseconds(2);
+    int reader_sock = -1;                    // under mu; set while connected
+    ipc::FrameReader* reader_ptr = nullptr;  // used by the role holder only
+    bool role_mode = false;                  // under mu: connected, past the handshake
+    bool reading = false;                    // under mu: the role is held
+    bool reader_thread_reading = false;      // under mu: ... by the reader thread
+    bool kicked = false;                     // under mu: it was asked to let go
+    bool broken = false;                     // under mu: the connection failed
+    std::chrono::steady_clock::time_point last_call_read{};  // under mu
+    std::condition_variable bg_cv;           // the reader thread: inbox, failure, stop
+    std::deque<v1::Envelope> inbox;          // under mu
+    Waiter* reader_thread_waiter = nullptr;  // under mu: the reader thread waits in call()
+    int yield_pipe[2] = {-1, -1};
 
     // Callback pool.
     std::mutex q_mu;
@@ -169,6 +183,8 @@ class RemoteAgent::Impl {
             wake_pipe[0] = wake_pipe[1] = -1;
         if (::pipe2(tick_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
             tick_pipe[0] = tick_pipe[1] = -1;
+        if (::pipe2(yield_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+            yield_pipe[0] = yield_pipe[1] = -1;
         for (unsigned i = 0; i < std::max(1u, opt.callback_threads); ++i)
             workers.emplace_back([this] { worker(); });
         io = std::thread([this] { io_loop(); });
@@ -179,6 +195,7 @@ class RemoteAgent::Impl {
             std::lock_guard lock(mu);
             stopping = true;
         }
+        bg_cv.notify_all();
         if (wake_pipe[1] >= 0) {
             const char c = 1;
             (void)!::write(wake_pipe[1], &c, 1);
@@ -202,9 +219,11 @@ class RemoteAgent::Impl {
             ::close(wake_pipe[0]);
             ::close(wake_pipe[1]);
         }
-        if (tick_pipe[0] >= 0) {
-            ::close(tick_pipe[0]);
-            ::close(tick_pipe[1]);
+        for (int* p : {tick_pipe, yield_pipe}) {
+            if (p[0] >= 0) {
+                ::close(p[0]);
+                ::close(p[1]);
+            }
         }
     }
 
@@ -234,15 +253,13 @@ class RemoteAgent::Impl {
     // ---- sending ----------------------------------------------------------------------------
 
     bool send_envelope(const v1::Envelope& env) {
-        if (t_reader_of == this && env.has_callback_reply())
-            return ipc::encode_frame(env, deferred_out, max_frame);
-        if (env.has_request() && env.request().one_way())
+        // Callback answers and one-way requests wait for the next write (the reader thread
+        // writes what callbacks answered once it has run them all).
+        if (env.has_callback_reply() || (env.has_request() && env.request().one_way()))
             return queue_envelope(env);
         std::vector<std::uint8_t> bytes;
         if (!ipc::encode_frame(env, bytes, max_frame))
             return false;
-        if (t_reader_of == this)
-            flush_deferred();  // keep this thread's frames in order
         std::lock_guard w(write_mu);
         return write_locked(bytes);
     }
@@ -299,25 +316,19 @@ class RemoteAgent::Impl {
         }
     }
 
-    // Reader thread: writes the deferred callback answers and the queued one-way requests.
-    void flush_deferred() {
+    // Writes the queued callback answers and one-way requests.
+    void flush_pending() {
         std::lock_guard w(write_mu);
-        if (deferred_out.empty() && pending_out.empty())
+        if (pending_out.empty())
             return;
         int f;
         {
             std::lock_guard lock(mu);
             f = fd;
         }
-        if (f >= 0) {
-            if (!pending_out.empty()) {
-                (void)write_all(f, pending_out.data(), pending_out.size());
-                pending_out.clear();
-            }
-            if (!deferred_out.empty())
-                (void)write_all(f, deferred_out.data(), deferred_out.size());
-        }
-        deferred_out.clear();
+        if (f >= 0)
+            (void)write_all(f, pending_out.data(), pending_out.size());
+        pending_out.clear();
     }
 
     // Reader thread, after a poll timeout: the poll timeout to use next (-1: none). Ticking
@@ -334,39 +345,59 @@ class RemoteAgent::Impl {
         return 1;
     }
 
-    // Reader thread, inside a callback that called the agent: reads and dispatches frames
-    // (answers, and further callbacks, recursively) until `w` is answered.
-    bool pump_until(Waiter& w) {
-        if (reader_ptr == nullptr || reader_sock < 0)
+    // The role holder: waits up to timeout_ms (-1: no limit) for the socket (the reader thread
+    // also for its tick and yield pipes), reads what is there and dispatches every complete
+    // frame. false when the connection failed or the daemon sent a malformed frame.
+    bool read_some(int timeout_ms, bool reader_thread) {
+        pollfd p[3] = {
+            {reader_sock, POLLIN, 0}, {tick_pipe[0], POLLIN, 0}, {yield_pipe[0], POLLIN, 0}};
+        const int n = ::poll(p, reader_thread ? 3 : 1, timeout_ms);
+        if (n < 0)
+            return errno == EINTR;
+        if (reader_thread) {
+            for (int i = 1; i < 3; ++i) {
+                if ((p[i].revents & POLLIN) != 0) {
+                    char drain[64];
+                    while (::read(p[i].fd, drain, sizeof drain) > 0) {
+                    }
+                }
+            }
+        }
+        if (n == 0 || (p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+            return true;
+        auto buf = reader_ptr->prepare(64 * 1024);
+        const ssize_t k = ::recv(reader_sock, buf.data(), buf.size(), 0);
+        if (k < 0)
+            return errno == EINTR || errno == EAGAIN;
+        if (k == 0)
             return false;
-        const auto deadline = std::chrono::steady_clock::now() + opt.call_timeout;
+        reader_ptr->commit(static_cast<std::size_t>(k));
+        return dispatch_buffered(*reader_ptr);
+    }
+
+    // Dispatches the complete frames `reader` holds. false on a malformed frame.
+    bool dispatch_buffered(ipc::FrameReader& reader) {
         for (;;) {
-            {
-                std::lock_guard l(w.m);
-                if (w.done)
-                    return true;
-            }
             v1::Envelope env;
-            const auto st = reader_ptr->next(&env);
-            if (st == ipc::FrameReader::Status::Error)
+            const auto st = reader.next(&env);
+            if (st == ipc::FrameReader::Status::NeedMore)
+                return true;
+            if (st == ipc::FrameReader::Status::Error) {
+                spdlog::error("napagent: malformed frame from the daemon: {}",
+                              reader.error().message());
                 return false;
-            if (st == ipc::FrameReader::Status::Frame) {
-                dispatch(std::move(env));
-                continue;
             }
-            flush_deferred();
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                return false;
-            pollfd p{reader_sock, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-                return false;
-            auto buf = reader_ptr->prepare(64 * 1024);
-            const ssize_t k = ::recv(reader_sock, buf.data(), buf.size(), 0);
-            if (k <= 0)
-                return false;
-            reader_ptr->commit(static_cast<std::size_t>(k));
+            dispatch(std::move(env));
+        }
+    }
+
+    // mu held, the role just released: the next thread waiting for an answer takes it.
+    void pass_role_locked() {
+        for (auto& [id, w] : waiters) {
+            if (!w->done) {
+                w->cv.notify_one();
+                return;
+            }
         }
     }
 
@@ -393,25 +424,64 @@ class RemoteAgent::Impl {
         }
         if (one_way)
             return v1::Reply{};
-        if (t_reader_of == this) {
-            // Called from a callback on the reader thread: nobody else reads the socket, so
-            // this thread does until its answer arrives.
-            if (!pump_until(*w)) {
-                std::lock_guard l(mu);
+        const auto deadline = std::chrono::steady_clock::now() + opt.call_timeout;
+        std::unique_lock lock(mu);
+        while (!w->done) {
+            if (!up || broken || !role_mode) {
                 waiters.erase(id);
                 return fail(hr::RPC_E_DISCONNECTED);
             }
-            if (w->failure.failed())
-                return fail(w->failure);
-            return std::move(w->reply);
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) {
+                waiters.erase(id);
+                return fail(hr::ERROR_TIMEOUT);
+            }
+            if (t_inbox_runner == this && !inbox.empty()) {
+                // A callback that called the agent: the callbacks that came meanwhile (often the
+                // ones the daemon needs answered before it can answer us) run here, in order.
+                v1::Envelope next = std::move(inbox.front());
+                inbox.pop_front();
+                lock.unlock();
+                run_unsolicited(next);
+                flush_pending();
+                lock.lock();
+                continue;
+            }
+            if (!reading) {
+                // Read for ourselves (and for whoever else gets an answer meanwhile).
+                reading = true;
+                reader_thread_reading = false;
+                lock.unlock();
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+                const bool ok = read_some(static_cast<int>(std::max<long long>(1, left)), false);
+                lock.lock();
+                reading = false;
+                last_call_read = std::chrono::steady_clock::now();
+                if (!ok) {
+                    broken = true;
+                    bg_cv.notify_all();
+                }
+                if (!inbox.empty())
+                    bg_cv.notify_one();  // callbacks for the reader thread to run
+                continue;
+            }
+            if (reader_thread_reading && !kicked) {
+                // The reader thread is waiting on the socket: ask it to let go.
+                kicked = true;
+                if (yield_pipe[1] >= 0) {
+                    const char c = 1;
+                    (void)!::write(yield_pipe[1], &c, 1);
+                }
+            }
+            if (t_inbox_runner == this)
+                reader_thread_waiter = w.get();
+            w->cv.wait_until(lock, deadline);
+            if (t_inbox_runner == this)
+                reader_thread_waiter = nullptr;
         }
-        std::unique_lock lock(w->m);
-        if (!w->cv.wait_for(lock, opt.call_timeout, [&] { return w->done; })) {
-            lock.unlock();
-            std::lock_guard l(mu);
-            waiters.erase(id);
-            return fail(hr::ERROR_TIMEOUT);
-        }
+        if (!reading)
+            pass_role_locked();
         if (w->failure.failed())
             return fail(w->failure);
         return std::move(w->reply);
@@ -752,6 +822,12 @@ class RemoteAgent::Impl {
                 {
                     std::lock_guard lock(mu);
                     up = true;
+                    reader_sock = s;
+                    reader_ptr = &reader;
+                    broken = false;
+                    role_mode = true;
+                    reading = true;  // held by the reader thread until read_loop starts
+                    reader_thread_reading = true;
                     first = generation == 0;
                     ++generation;
                     for (auto& [t, b] : bindings) {
@@ -777,62 +853,80 @@ class RemoteAgent::Impl {
                 failed.swap(waiters);
                 ::close(s);
             }
-            for (auto& [id, w] : failed) {
-                std::lock_guard l(w->m);
-                w->failure = hr::RPC_E_DISCONNECTED;
-                w->done = true;
-                w->cv.notify_one();
+            {
+                std::lock_guard lock(mu);
+                for (auto& [id, w] : failed) {
+                    w->failure = hr::RPC_E_DISCONNECTED;
+                    w->done = true;
+                    w->cv.notify_one();
+                }
             }
             state_cv.notify_all();
         }
     }
 
+    // The reader thread while connected: runs the inbox (callbacks and events, in order, as an
+    // ordinary thread: a call a callback makes takes the read role like any other), writes what
+    // they answered, and reads the socket itself when no call has for kPark.
     void read_loop(int s, ipc::FrameReader& reader) {
-        t_reader_of = this;
-        reader_sock = s;
-        reader_ptr = &reader;
+        t_inbox_runner = this;
         struct Reset {
-            Impl* im;
-            ~Reset() {
-                im->deferred_out.clear();
-                im->reader_sock = -1;
-                im->reader_ptr = nullptr;
-                t_reader_of = nullptr;
-            }
-        } reset{this};
+            ~Reset() { t_inbox_runner = nullptr; }
+        } reset;
+        // Entered holding the read role (io_loop took it with `up`): first what came after the
+        // handshake's last answer.
+        const bool leftovers_ok = dispatch_buffered(reader);
+        std::unique_lock lock(mu);
+        reading = false;
+        reader_thread_reading = false;
+        if (!leftovers_ok)
+            broken = true;
+        pass_role_locked();
         for (;;) {
-            v1::Envelope env;
-            const auto st = reader.next(&env);
-            if (st == ipc::FrameReader::Status::Error) {
-                spdlog::error("napagent: malformed frame from the daemon: {}",
-                              reader.error().message());
-                return;
+            while (!inbox.empty()) {
+                v1::Envelope env = std::move(inbox.front());
+                inbox.pop_front();
+                lock.unlock();
+                run_unsolicited(env);
+                lock.lock();
             }
-            if (st == ipc::FrameReader::Status::Frame) {
-                dispatch(std::move(env));
+            lock.unlock();
+            flush_pending();
+            lock.lock();
+            if (broken || stopping || !inbox.empty()) {
+                if (!inbox.empty())
+                    continue;
+                break;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (reading || now - last_call_read < kPark) {
+                bg_cv.wait_until(lock, reading ? now + kPark : last_call_read + kPark);
                 continue;
             }
-            flush_deferred();
-            // Wait for the daemon, or for the next tick while one-way requests are queued.
-            pollfd p[2] = {{s, POLLIN, 0}, {tick_pipe[0], POLLIN, 0}};
-            const int n = ::poll(p, tick_pipe[0] >= 0 ? 2 : 1, tick_timeout());
-            if (n < 0 && errno != EINTR)
-                return;
-            if (n > 0 && (p[1].revents & POLLIN) != 0) {
-                char drain[64];
-                while (::read(tick_pipe[0], drain, sizeof drain) > 0) {
-                }
-            }
-            if (n <= 0 || (p[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-                continue;  // a tick: the queued requests go out at the top of the loop
-            auto buf = reader.prepare(64 * 1024);
-            const ssize_t k = ::recv(s, buf.data(), buf.size(), 0);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                return;
-            reader.commit(static_cast<std::size_t>(k));
+            reading = true;
+            reader_thread_reading = true;
+            kicked = false;
+            lock.unlock();
+            const bool ok = read_some(tick_timeout(), true);
+            lock.lock();
+            reading = false;
+            reader_thread_reading = false;
+            if (!ok)
+                broken = true;
+            pass_role_locked();
         }
+        role_mode = false;
+        // Callers still holding the role see the socket shut down and let go.
+        for (auto& [id, w] : waiters)
+            w->cv.notify_all();
+        lock.unlock();
+        ::shutdown(s, SHUT_RDWR);
+        lock.lock();
+        while (reading)
+            bg_cv.wait_for(lock, std::chrono::milliseconds(5));
+        reader_sock = -1;
+        reader_ptr = nullptr;
+        inbox.clear();
     }
 
     void dispatch(v1::Envelope&& env) {
@@ -846,21 +940,33 @@ class RemoteAgent::Impl {
                 w = std::move(it->second);
                 waiters.erase(it);
             }
-            std::lock_guard l(w->m);
+            std::lock_guard lock(mu);
             w->reply = std::move(*env.mutable_reply());
             w->done = true;
             w->cv.notify_one();
             return;
         }
-        if (env.has_callback()) {
-            // Once connected, callbacks run on the reader thread (a call they make pumps the
-            // socket, see call()); their answers go out together before it next blocks.
-            // During the handshake they wait for the pool, after it.
-            if (t_reader_of == this) {
-                on_callback(env.callback());
+        {
+            // Once connected, callbacks and events are run in order by the reader thread.
+            // During the handshake, callbacks wait for the pool.
+            std::lock_guard lock(mu);
+            if (role_mode) {
+                inbox.push_back(std::move(env));
+                if (reader_thread_waiter != nullptr)
+                    reader_thread_waiter->cv.notify_one();
                 return;
             }
+        }
+        if (env.has_callback()) {
             post([this, cb = std::move(*env.mutable_callback())] { on_callback(cb); });
+            return;
+        }
+        run_unsolicited(env);
+    }
+
+    void run_unsolicited(v1::Envelope& env) {
+        if (env.has_callback()) {
+            on_callback(env.callback());
             return;
         }
         if (env.has_event() && env.event().binding_lost() != 0) {
