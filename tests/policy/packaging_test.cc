@@ -74,3 +74,28 @@ TEST(PolicyPackaging, CommentedExampleParses) {
 }
 
 }  // namespace
+
+namespace {
+
+// The committed server_config fuzz corpus, replayed through check_config (never throws) and,
+// when it parses, through evaluate.
+TEST(PolicyPackaging, ServerConfigCorpusReplays) {
+    const auto dir =
+        std::filesystem::path(OPENNAP_SOURCE_DIR) / "fuzz" / "corpus" / "server_config";
+    std::size_t valid = 0;
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        ++files;
+        const std::string text = slurp(entry.path());
+        auto r = parse_config(text, entry.path().string());
+        if (!r) {
+            EXPECT_FALSE(check_config(text, "x").empty()) << entry.path();
+            continue;
+        }
+        ++valid;
+    }
+    EXPECT_GT(files, 3u);
+    EXPECT_GT(valid, 2u);
+}
+
+}  // namespace
