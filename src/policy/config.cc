@@ -519,10 +519,12 @@ class ConfigChecker : public TomlChecker {
                       std::map<std::string, std::string, std::less<>>& names) {
         check_keys(t, key, {"id", "kind", "name", "plugin", "failure_category", "settings"});
         ShvConfig shv;
+        // The checks that depend on the kind are skipped when it is missing or wrong (reported).
+        bool kind_ok = false;
         if (t.find("kind") == t.end()) {
             error(t.source(), dotted(key, "kind"), "missing: \"wsha\" or \"plugin\"");
         } else {
-            one_of(t, key, "kind", kShvKinds, shv.kind);
+            kind_ok = one_of(t, key, "kind", kShvKinds, shv.kind);
         }
         std::int64_t id = -1;
         const auto id_it = t.find("id");
@@ -535,14 +537,14 @@ class ConfigChecker : public TomlChecker {
             } else if (id == 0) {
                 error(at, dotted(key, "id"), "0 is not a System-Health-ID");
                 id = -1;
-            } else if (shv.kind == ShvKind::wsha && id != NapOutOfBoxSystemHealthId) {
+            } else if (kind_ok && shv.kind == ShvKind::wsha && id != NapOutOfBoxSystemHealthId) {
                 error(at, dotted(key, "id"),
                       "kind \"wsha\" validates the Windows Security Health Agent, whose "
                       "System-Health-ID is 0x00013780; got " +
                           hex_id(static_cast<std::uint32_t>(id)));
                 id = -1;
             }
-        } else if (id_it == t.end()) {
+        } else if (id_it == t.end() && kind_ok) {
             if (shv.kind == ShvKind::wsha) {
                 id = NapOutOfBoxSystemHealthId;
             } else {
@@ -558,7 +560,9 @@ class ConfigChecker : public TomlChecker {
         } else {
             shv.name = "SHV " + hex_id(shv.id);
         }
-        if (shv.kind == ShvKind::plugin) {
+        if (!kind_ok) {
+            // Nothing more to say about `plugin` until the kind is right.
+        } else if (shv.kind == ShvKind::plugin) {
             if (t.find("plugin") == t.end()) {
                 error(t.source(), dotted(key, "plugin"),
                       "missing: the absolute path of the SHV's shared object");

@@ -590,6 +590,10 @@ TEST(PolicyConfig, SecretFiles) {
 TEST(PolicyConfig, ShvMistakes) {
     EXPECT_EQ(error("[[shv]]\nid = 0x13780\n"),
               "1:1: shv[0].kind: missing: \"wsha\" or \"plugin\"");
+    // A wrong kind is the only complaint (no guesses about what the other keys should be).
+    EXPECT_EQ(error("[[shv]]\nkind = \"plugn\"\nid = 0x137F0\nplugin = \"/x.so\"\n"),
+              "2:1: shv[0].kind: must be one of wsha, plugin, got \"plugn\" (did you mean "
+              "\"plugin\"?)");
     EXPECT_EQ(error("[[shv]]\nkind = \"wsha\"\nid = 0x000137F0\n"),
               "3:1: shv[0].id: kind \"wsha\" validates the Windows Security Health Agent, whose "
               "System-Health-ID is 0x00013780; got 0x000137F0");
