@@ -139,27 +139,33 @@ bool policy_matches(const ServerConfig& config, const NetworkPolicy& n, const Re
     return true;
 }
 
-std::string hex_id(std::uint32_t id) {
+// The reason lines are built by appending into one reserved string (this runs per request).
+void append_hex(std::string& out, std::uint32_t id) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08X", id);
-    return buf;
+    const int n = std::snprintf(buf, sizeof buf, "0x%08X", id);
+    out.append(buf, static_cast<std::size_t>(n));
 }
 
-std::string in_quotes(std::string_view s) {
-    std::string out = "\"";
+void append_quoted(std::string& out, std::string_view s) {
+    out += '"';
     out += s;
     out += '"';
-    return out;
 }
 
 std::string describe(const ShvConfig& shv, const ShvVerdict* v, const ShvOutcome& o) {
-    std::string out = "SHV " + hex_id(shv.id) + " " + in_quotes(shv.name) + ": ";
+    std::string out;
+    out.reserve(96 + shv.name.size() + (v != nullptr ? 11 * v->compliance_codes.size() : 0));
+    out += "SHV ";
+    append_hex(out, shv.id);
+    out += ' ';
+    append_quoted(out, shv.name);
+    out += ": ";
     out += to_string(o.status);
     if (v != nullptr && !v->compliance_codes.empty()) {
         out += " (codes";
         for (HResult c : v->compliance_codes) {
             out += ' ';
-            out += hex_id(c.bits());
+            append_hex(out, c.bits());
         }
         out += ')';
     }
@@ -327,14 +333,22 @@ Decision evaluate(const ServerConfig& config, const RequestFacts& facts,
     }
     const NetworkPolicy& n = *match;
     d.network_policy = n.name;
-    std::string why = "network policy " + in_quotes(n.name) + " matched";
+    std::string why;
+    why.reserve(160 + n.name.size());
+    why += "network policy ";
+    append_quoted(why, n.name);
+    why += " matched";
     if (n.health_policy != kNoIndex && n.health_policy < config.health_policies.size()) {
         const HealthPolicy& h = config.health_policies[n.health_policy];
         d.health_policy = h.name;
-        why += " (health policy " + in_quotes(h.name) + ": " + std::string(to_string(h.condition));
+        why += " (health policy ";
+        append_quoted(why, h.name);
+        why += ": ";
+        why += to_string(h.condition);
         if (h.condition == HealthCondition::pass || h.condition == HealthCondition::fail ||
             h.condition == HealthCondition::undecided) {
-            why += ", combine " + std::string(to_string(h.combine));
+            why += ", combine ";
+            why += to_string(h.combine);
         }
         why += ')';
     }
