@@ -22,6 +22,9 @@ enum ExitCode : int {
     kExitProbation = 10,   // in probation
     kExitRestricted = 11,  // restricted access
     kExitNoDecision = 12,  // no connection has a decision yet (no health policy server answer)
+    // `napctl connect`.
+    kExitRejected = 13,        // the health policy server rejected the request (Access-Reject)
+    kExitExchangeFailed = 14,  // the exchange did not complete (no answer, bad secret, ...)
 };
 
 // The exit-code table for --help footers.
@@ -33,5 +36,9 @@ void register_soh_commands(CLI::App& app, int& exit_code);
 // status, register, unregister, enable, disable, trace-level and `soh show`: the commands that
 // talk to the napagent daemon (agent_cmd.cc). Call after register_soh_commands.
 void register_agent_commands(CLI::App& app, int& exit_code);
+
+// `napctl connect radius://HOST[:PORT]`: a health exchange through the RADIUS enforcement client
+// (connect_cmd.cc).
+void register_connect_commands(CLI::App& app, int& exit_code);
 
 }  // namespace napctl

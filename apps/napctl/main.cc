@@ -18,8 +18,10 @@ const char* const kExitCodeHelp =
     "  5  the NAP agent (napagent) cannot be reached\n"
     "  6  the agent failed the call (its HRESULT name and message are printed)\n"
     "  7  the agent refused the call: E_ACCESSDENIED (administrators only)\n"
-    "status: 0 full access (not restricted), 10 in probation, 11 restricted access,\n"
-    "  12 no decision yet (no connection has had an SoH response)\n";
+    "status, connect: 0 full access (not restricted), 10 in probation, 11 restricted access,\n"
+    "  12 no decision yet (no connection has had an SoH response)\n"
+    "connect: 13 the health policy server rejected the request (Access-Reject),\n"
+    "  14 the exchange did not complete (no answer, wrong secret, ...)\n";
 
 }  // namespace napctl
 
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
     int exit_code = napctl::kExitOk;
     napctl::register_soh_commands(app, exit_code);
     napctl::register_agent_commands(app, exit_code);
+    napctl::register_connect_commands(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
