@@ -413,17 +413,22 @@ void HostCore::after_call(const std::shared_ptr<Run>& run, std::uint32_t i,
             hr = s.early_hr;  // on_complete() came first and decides
         } else if (hr == hr::E_PENDING) {
             Entry& e = *s.entry;
-            std::lock_guard elock(e.mu);
-            if (e.unregistered) {
-                s.pending_key = 0;
-                last = complete_locked(*run, i, End::Discarded, hr::S_OK);
-            } else {
-                s.state = Slot::State::Pending;
-                if (s.pending_key == 0) {
-                    s.pending_key = e.next_pending++;
-                    e.pending.emplace(s.pending_key, PendingRef{run, i});
+            bool discarded = false;
+            {
+                std::lock_guard elock(e.mu);
+                if (e.unregistered) {
+                    discarded = true;
+                } else {
+                    s.state = Slot::State::Pending;
+                    if (s.pending_key == 0) {
+                        s.pending_key = e.next_pending++;
+                        e.pending.emplace(s.pending_key, PendingRef{run, i});
+                    }
                 }
             }
+            if (!discarded)
+                return;
+            last = complete_locked(*run, i, End::Discarded, hr::S_OK);
             if (!last)
                 return;
         }
