@@ -206,8 +206,7 @@ class WinShvTest : public ::testing::Test {
     INapServerInfo* srv_info = nullptr;
 };
 
-// ---- INapServerManagement / INapServerInfo
-// -------------------------------------------------------
+// ---- INapServerManagement / INapServerInfo ------------------------------------------------------
 
 TEST_F(WinShvTest, RegisterCreatesTheShvFromItsClassAndListsIt) {
     ASSERT_EQ(register_shv(&sdk_validate), S_OK);
@@ -315,8 +314,7 @@ TEST_F(WinShvTest, ObjectsAnswerOnlyTheirInterfaces) {
               E_INVALIDARG);
 }
 
-// ---- validation through the SDK-shaped SHV
-// -------------------------------------------------------
+// ---- validation through the SDK-shaped SHV ------------------------------------------------------
 
 TEST_F(WinShvTest, SdkFlowSynchronous) {
     ASSERT_EQ(register_shv(&sdk_validate), S_OK);
@@ -578,8 +576,56 @@ TEST_F(WinShvTest, UnregisterWhilePendingDiscardsAndReleasesTheShv) {
     kept_cb->Release();
 }
 
-// ---- the class registry
-// --------------------------------------------------------------------------
+TEST_F(WinShvTest, ServerUnavailableTwiceUnloadsUntilRegisteredAgain) {
+    ASSERT_EQ(register_shv([](auto, auto, auto) -> HRESULT {
+                  return HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE);
+              }),
+              S_OK);
+    sv::Collector c;
+    run(c);
+    ASSERT_TRUE(c.wait());
+    EXPECT_EQ(c.outcome(kShvId).kind, server::OutcomeKind::Unavailable);
+    EXPECT_EQ(g_factory_calls, 2);
+    EXPECT_FALSE(host->registered_validators().at(0).loaded);
+    ASSERT_EQ(mgmt->UnregisterSystemHealthValidator(kShvId), S_OK);
+    ASSERT_EQ(register_shv(&sdk_validate), S_OK);
+    sv::Collector again;
+    run(again);
+    ASSERT_TRUE(again.wait());
+    EXPECT_EQ(again.outcome(kShvId).kind, server::OutcomeKind::Responded);
+}
+
+TEST_F(WinShvTest, ThrowingSilentAndEarlyCompletingShvs) {
+    ASSERT_EQ(register_shv([](auto, auto, auto) -> HRESULT { throw std::runtime_error("sdk"); }),
+              S_OK);
+    sv::Collector thrown;
+    run(thrown);
+    ASSERT_TRUE(thrown.wait());
+    EXPECT_EQ(thrown.outcome(kShvId).kind, server::OutcomeKind::Failed);
+    EXPECT_EQ(thrown.outcome(kShvId).result, opennap::hr::E_FAIL);
+    ASSERT_EQ(mgmt->UnregisterSystemHealthValidator(kShvId), S_OK);
+
+    ASSERT_EQ(register_shv([](auto, auto, auto) -> HRESULT { return S_OK; }), S_OK);
+    sv::Collector silent;
+    run(silent);
+    ASSERT_TRUE(silent.wait());
+    EXPECT_EQ(silent.outcome(kShvId).kind, server::OutcomeKind::InvalidResponse);
+    ASSERT_EQ(mgmt->UnregisterSystemHealthValidator(kShvId), S_OK);
+
+    // OnComplete from inside Validate (on the same thread), then E_PENDING.
+    ASSERT_EQ(register_shv([](INapSystemHealthValidationRequest* r, UINT32,
+                              INapServerCallback* cb) -> HRESULT {
+                  EXPECT_EQ(cb->OnComplete(r, respond(r, S_OK)), S_OK);
+                  return E_PENDING;
+              }),
+              S_OK);
+    sv::Collector early;
+    run(early);
+    ASSERT_TRUE(early.wait());
+    EXPECT_EQ(early.outcome(kShvId).kind, server::OutcomeKind::Responded);
+}
+
+// ---- the class registry -------------------------------------------------------------------------
 
 TEST_F(WinShvTest, ClassRegistry) {
     using opennap::win::register_shv_class;
