@@ -96,7 +96,6 @@ class FnShv : public SystemHealthValidator {
     Status validate(const std::shared_ptr<ValidationRequest>& request,
                     std::chrono::milliseconds hint_timeout,
                     const std::shared_ptr<ServerCallback>& callback) override {
-        calls.fetch_add(1);
         {
             std::lock_guard lock(mu);
             threads.push_back(std::this_thread::get_id());
@@ -104,6 +103,7 @@ class FnShv : public SystemHealthValidator {
             requests.push_back(request);
             callbacks.push_back(callback);
         }
+        calls.fetch_add(1);  // after the records: a test that saw the count may read them
         return body_(request, hint_timeout, callback);
     }
 

@@ -525,40 +525,40 @@ TEST_F(WinShvTest, ServerUnavailableRecreatesFromTheClass) {
 }
 
 TEST_F(WinShvTest, TimeoutAndLateOnComplete) {
-    INapSystemHealthValidationRequest* kept = nullptr;
-    INapServerCallback* kept_cb = nullptr;
+    std::atomic<INapSystemHealthValidationRequest*> kept{nullptr};
+    std::atomic<INapServerCallback*> kept_cb{nullptr};
     ASSERT_EQ(register_shv([&](INapSystemHealthValidationRequest* r, UINT32,
                                INapServerCallback* cb) -> HRESULT {
                   r->AddRef();
                   cb->AddRef();
                   kept = r;
-                  kept_cb = cb;
+                  kept_cb = cb;  // last: a test that sees it sees `kept`
                   return E_PENDING;
               }),
               S_OK);
     sv::Collector c;
     run(c);
-    ASSERT_TRUE(sv::eventually([&] { return TestShv::calls.load() == 1; }));
+    ASSERT_TRUE(sv::eventually([&] { return kept_cb.load() != nullptr; }));
     std::this_thread::sleep_for(10ms);
     clock->advance(2000ms);
     ASSERT_TRUE(c.wait());
     EXPECT_EQ(c.outcome(kShvId).kind, server::OutcomeKind::TimedOut);
-    ASSERT_NE(kept, nullptr);
-    EXPECT_EQ(respond(kept, S_OK), NAP_E_NOT_PENDING);
-    EXPECT_EQ(kept_cb->OnComplete(kept, S_OK), NAP_E_NOT_PENDING);
-    kept->Release();
-    kept_cb->Release();
+    ASSERT_NE(kept.load(), nullptr);
+    EXPECT_EQ(respond(kept.load(), S_OK), NAP_E_NOT_PENDING);
+    EXPECT_EQ(kept_cb.load()->OnComplete(kept.load(), S_OK), NAP_E_NOT_PENDING);
+    kept.load()->Release();
+    kept_cb.load()->Release();
 }
 
 TEST_F(WinShvTest, UnregisterWhilePendingDiscardsAndReleasesTheShv) {
-    INapSystemHealthValidationRequest* kept = nullptr;
-    INapServerCallback* kept_cb = nullptr;
+    std::atomic<INapSystemHealthValidationRequest*> kept{nullptr};
+    std::atomic<INapServerCallback*> kept_cb{nullptr};
     ASSERT_EQ(register_shv([&](INapSystemHealthValidationRequest* r, UINT32,
                                INapServerCallback* cb) -> HRESULT {
                   r->AddRef();
                   cb->AddRef();
                   kept = r;
-                  kept_cb = cb;
+                  kept_cb = cb;  // last: a test that sees it sees `kept`
                   return E_PENDING;
               }),
               S_OK);
@@ -571,9 +571,9 @@ TEST_F(WinShvTest, UnregisterWhilePendingDiscardsAndReleasesTheShv) {
     EXPECT_EQ(c.outcome(kShvId).kind, server::OutcomeKind::Discarded);
     EXPECT_TRUE(sv::eventually([] { return TestShv::alive.load() == 0; }))
         << "the host released the SHV";
-    EXPECT_EQ(kept_cb->OnComplete(kept, S_OK), NAP_E_NOT_PENDING);
-    kept->Release();
-    kept_cb->Release();
+    EXPECT_EQ(kept_cb.load()->OnComplete(kept.load(), S_OK), NAP_E_NOT_PENDING);
+    kept.load()->Release();
+    kept_cb.load()->Release();
 }
 
 TEST_F(WinShvTest, ServerUnavailableTwiceUnloadsUntilRegisteredAgain) {
