@@ -147,42 +147,43 @@ inline ValidatorRegistration reg(SystemHealthEntityId id,
     return r;
 }
 
-// Collects the one ValidationResult of a validation.
+// Collects the one ValidationResult of a validation. The handler shares the collector's state,
+// so a host that outlives the collector (and completes a validation at its destruction) is safe.
 class Collector {
   public:
     CompletionHandler handler() {
-        return [this](ValidationResult&& r) {
-            std::lock_guard lock(mu_);
-            ++calls_;
-            thread_ = std::this_thread::get_id();
-            result_ = std::move(r);
-            cv_.notify_all();
+        return [st = st_](ValidationResult&& r) {
+            std::lock_guard lock(st->mu);
+            ++st->calls;
+            st->thread = std::this_thread::get_id();
+            st->result = std::move(r);
+            st->cv.notify_all();
         };
     }
     // Waits (real time) for the result.
     bool wait(std::chrono::milliseconds d = 5000ms) {
-        std::unique_lock lock(mu_);
-        return cv_.wait_for(lock, d, [&] { return calls_ > 0; });
+        std::unique_lock lock(st_->mu);
+        return st_->cv.wait_for(lock, d, [&] { return st_->calls > 0; });
     }
     [[nodiscard]] bool done() const {
-        std::lock_guard lock(mu_);
-        return calls_ > 0;
+        std::lock_guard lock(st_->mu);
+        return st_->calls > 0;
     }
     [[nodiscard]] int calls() const {
-        std::lock_guard lock(mu_);
-        return calls_;
+        std::lock_guard lock(st_->mu);
+        return st_->calls;
     }
     [[nodiscard]] std::thread::id thread() const {
-        std::lock_guard lock(mu_);
-        return thread_;
+        std::lock_guard lock(st_->mu);
+        return st_->thread;
     }
     ValidationResult& result() {
-        std::lock_guard lock(mu_);
-        return *result_;
+        std::lock_guard lock(st_->mu);
+        return *st_->result;
     }
     const ShvOutcome& outcome(SystemHealthEntityId id) {
-        std::lock_guard lock(mu_);
-        for (const auto& o : result_->outcomes) {
+        std::lock_guard lock(st_->mu);
+        for (const auto& o : st_->result->outcomes) {
             if (o.id == id)
                 return o;
         }
@@ -192,11 +193,14 @@ class Collector {
     }
 
   private:
-    mutable std::mutex mu_;
-    std::condition_variable cv_;
-    int calls_ = 0;
-    std::thread::id thread_;
-    std::optional<ValidationResult> result_;
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv;
+        int calls = 0;
+        std::thread::id thread;
+        std::optional<ValidationResult> result;
+    };
+    std::shared_ptr<State> st_ = std::make_shared<State>();
 };
 
 // Options with `f` applied to the defaults.

@@ -699,6 +699,8 @@ TEST(ShvHostTest, TooManyValidationsInFlightAreRefused) {
     EXPECT_TRUE(eventually([&] { return h.host->in_flight() == 0; }));
     Collector c4;
     EXPECT_EQ(h.host->validate(input_of(ssoh({})), c4.handler()), hr::S_OK);
+    h.clock->advance(2000ms);
+    EXPECT_TRUE(c4.wait());
 }
 
 TEST(ShvHostTest, AllocationFailureAndMissingHandler) {
