@@ -78,43 +78,133 @@ bool send_message(int fd, const wire::Message& m, int flags = 0) {
     }
 }
 
+// The host's end of one helper: the socket, the validations sent and not answered, and the
+// child process. Shared by the RemoteValidator and its reader thread, so that the validator may
+// even be destroyed on the reader thread (which then ends on its own).
+struct Channel {
+    Channel(pid_t p, int f, std::string plug, std::size_t max)
+        : pid(p), fd(f), plugin(std::move(plug)), max_pending(max) {}
+    ~Channel() {
+        ::close(fd);
+        if (!reaped)
+            (void)reap(pid, std::chrono::milliseconds(1000));
+    }
+    Channel(const Channel&) = delete;
+    Channel& operator=(const Channel&) = delete;
+
+    struct Pending {
+        std::shared_ptr<ValidationRequest> request;
+        std::shared_ptr<ServerCallback> callback;
+    };
+
+    void read_loop();
+
+    const pid_t pid;
+    const int fd;
+    const std::string plugin;
+    const std::size_t max_pending;
+    std::atomic<bool> closing{false};  // the validator is going: the helper's end is expected
+    std::mutex mu;                     // what follows
+    bool dead = false;
+    bool reaped = false;
+    std::uint64_t next = 1;
+    std::unordered_map<std::uint64_t, Pending> pending;
+};
+
+void Channel::read_loop() {
+    std::vector<std::uint8_t> buf(wire::kMaxDatagram + 1);
+    std::string why = "closed its socket";
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        auto m = wire::decode(Bytes(buf.data(), static_cast<std::size_t>(n)));
+        auto* result = m ? std::get_if<wire::Result>(&*m) : nullptr;
+        if (result == nullptr) {
+            why = m ? "sent an unexpected message" : m.error().message();
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        Pending p;
+        {
+            std::lock_guard lock(mu);
+            auto it = pending.find(result->call);
+            if (it == pending.end())
+                continue;  // given up on already
+            p = std::move(it->second);
+            pending.erase(it);
+        }
+        if (result->response)
+            (void)p.request->set_soh_response(std::move(*result->response));
+        (void)p.callback->on_complete(*p.request, HResult{result->hr});
+    }
+    std::unordered_map<std::uint64_t, Pending> left;
+    {
+        std::lock_guard lock(mu);
+        dead = true;
+        left.swap(pending);
+    }
+    int status = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 50; ++i) {
+        r = ::waitpid(pid, &status, WNOHANG);
+        if (r != 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (r == pid) {
+        std::lock_guard lock(mu);
+        reaped = true;
+    }
+    if (closing.load()) {
+        OPENNAP_SERVER_LOG(debug, "SHV plug-in {}: helper pid {} stopped", plugin, pid);
+    } else {
+        OPENNAP_SERVER_LOG(warn,
+                           "SHV plug-in {}: helper pid {} {}{}; {} pending validation(s) fail "
+                           "with RPC_S_SERVER_UNAVAILABLE",
+                           plugin, pid, why, r == pid ? ", " + status_text(status) : std::string(),
+                           left.size());
+    }
+    for (auto& [id, p] : left)
+        (void)p.callback->on_complete(*p.request, hr::RPC_S_SERVER_UNAVAILABLE);
+}
+
 class RemoteValidator final : public SystemHealthValidator {
   public:
     RemoteValidator(pid_t pid, int fd, std::string plugin, std::size_t max_pending)
-        : pid_(pid), fd_(fd), plugin_(std::move(plugin)), max_pending_(max_pending) {
-        reader_ = std::thread([this] { read_loop(); });
+        : ch_(std::make_shared<Channel>(pid, fd, std::move(plugin), max_pending)) {
+        reader_ = std::thread([ch = ch_] { ch->read_loop(); });
     }
 
     ~RemoteValidator() override {
-        closing_.store(true);
-        ::shutdown(fd_, SHUT_RDWR);  // the reader sees the end; the helper sees EOF and exits
-        reader_.join();
-        ::close(fd_);
-        bool reaped;
-        {
-            std::lock_guard lock(mu_);
-            reaped = reaped_;
-        }
-        if (!reaped)
-            (void)reap(pid_, std::chrono::milliseconds(1000));
+        ch_->closing.store(true);
+        ::shutdown(ch_->fd, SHUT_RDWR);  // the reader sees the end; the helper sees EOF, exits
+        if (reader_.get_id() == std::this_thread::get_id())
+            reader_.detach();  // destroyed by our own reader: it ends by itself
+        else
+            reader_.join();
     }
 
     Status validate(const std::shared_ptr<ValidationRequest>& request,
                     std::chrono::milliseconds hint_timeout,
                     const std::shared_ptr<ServerCallback>& callback) override {
+        Channel& ch = *ch_;
         wire::Validate m;
         {
-            std::lock_guard lock(mu_);
-            if (dead_)
+            std::lock_guard lock(ch.mu);
+            if (ch.dead)
                 return hr::RPC_S_SERVER_UNAVAILABLE;
-            if (pending_.size() >= max_pending_) {
+            if (ch.pending.size() >= ch.max_pending) {
                 // Requests the host gave up on (timed out) may still wait for the helper.
-                std::erase_if(pending_, [](const auto& kv) { return kv.second.request->closed(); });
-                if (pending_.size() >= max_pending_)
+                std::erase_if(ch.pending,
+                              [](const auto& kv) { return kv.second.request->closed(); });
+                if (ch.pending.size() >= ch.max_pending)
                     return hr::NAP_E_TOO_MANY_CALLS;
             }
-            m.call = next_++;
-            pending_.emplace(m.call, Pending{request, callback});
+            m.call = ch.next++;
+            ch.pending.emplace(m.call, Channel::Pending{request, callback});
         }
         m.shv_id = request->shv_id();
         m.hint_ms =
@@ -128,12 +218,12 @@ class RemoteValidator final : public SystemHealthValidator {
         const auto bytes = wire::encode(m);
         ssize_t n;
         do {
-            n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            n = ::send(ch.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             const int e = errno;
-            std::lock_guard lock(mu_);
-            pending_.erase(m.call);
+            std::lock_guard lock(ch.mu);
+            ch.pending.erase(m.call);
             if (e == EAGAIN || e == EWOULDBLOCK)
                 return hr::NAP_E_TOO_MANY_CALLS;  // the helper is not reading
             return hr::RPC_S_SERVER_UNAVAILABLE;
@@ -142,82 +232,7 @@ class RemoteValidator final : public SystemHealthValidator {
     }
 
   private:
-    struct Pending {
-        std::shared_ptr<ValidationRequest> request;
-        std::shared_ptr<ServerCallback> callback;
-    };
-
-    void read_loop() {
-        std::vector<std::uint8_t> buf(wire::kMaxDatagram + 1);
-        std::string why = "closed its socket";
-        for (;;) {
-            const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            auto m = wire::decode(Bytes(buf.data(), static_cast<std::size_t>(n)));
-            auto* result = m ? std::get_if<wire::Result>(&*m) : nullptr;
-            if (result == nullptr) {
-                why = m ? "sent an unexpected message" : m.error().message();
-                ::kill(pid_, SIGKILL);
-                break;
-            }
-            Pending p;
-            {
-                std::lock_guard lock(mu_);
-                auto it = pending_.find(result->call);
-                if (it == pending_.end())
-                    continue;  // given up on already
-                p = std::move(it->second);
-                pending_.erase(it);
-            }
-            if (result->response)
-                (void)p.request->set_soh_response(std::move(*result->response));
-            (void)p.callback->on_complete(*p.request, HResult{result->hr});
-        }
-        std::unordered_map<std::uint64_t, Pending> left;
-        {
-            std::lock_guard lock(mu_);
-            dead_ = true;
-            left.swap(pending_);
-        }
-        // Tell the host only when the helper went away by itself (not at our destruction).
-        int status = 0;
-        pid_t r = 0;
-        for (int i = 0; i < 50; ++i) {
-            r = ::waitpid(pid_, &status, WNOHANG);
-            if (r != 0)
-                break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
-        if (r == pid_) {
-            std::lock_guard lock(mu_);
-            reaped_ = true;
-        }
-        if (closing_.load()) {
-            OPENNAP_SERVER_LOG(debug, "SHV plug-in {}: helper pid {} stopped", plugin_, pid_);
-        } else {
-            OPENNAP_SERVER_LOG(warn,
-                               "SHV plug-in {}: helper pid {} {}{}; {} pending validation(s) fail "
-                               "with RPC_S_SERVER_UNAVAILABLE",
-                               plugin_, pid_, why,
-                               r == pid_ ? ", " + status_text(status) : std::string(), left.size());
-        }
-        for (auto& [id, p] : left)
-            (void)p.callback->on_complete(*p.request, hr::RPC_S_SERVER_UNAVAILABLE);
-    }
-
-    pid_t pid_;
-    int fd_;
-    std::string plugin_;
-    std::size_t max_pending_;
-    std::mutex mu_;
-    std::atomic<bool> closing_{false};  // the destructor runs: the helper's end is expected
-    bool dead_ = false;
-    bool reaped_ = false;
-    std::uint64_t next_ = 1;
-    std::unordered_map<std::uint64_t, Pending> pending_;
+    std::shared_ptr<Channel> ch_;
     std::thread reader_;
 };
 

@@ -517,9 +517,10 @@ void HostCore::recreate_and_retry(const std::shared_ptr<Run>& run, std::uint32_t
                     unload(e, generation, fresh.error(), run->corr_text);
                     complete(End::Unavailable, fresh.error());
                 } else {
+                    std::shared_ptr<SystemHealthValidator> old_instance;  // freed unlocked
                     std::lock_guard elock(e.mu);
                     if (!e.unregistered && e.generation == generation) {
-                        e.instance = std::move(*fresh);
+                        old_instance = std::exchange(e.instance, std::move(*fresh));
                         ++e.generation;
                     }
                 }
@@ -785,6 +786,28 @@ void HostCore::shutdown() {
     pool.stop();
     if (own_scheduler != nullptr)
         own_scheduler->stop();
+    // Release every SHV (and its factory: a plug-in library) here, on the thread destroying the
+    // host. The core itself may be freed later on another thread (an SHV's, still inside
+    // on_complete), and an SHV must never be destroyed on a thread of its own.
+    std::shared_ptr<const Registry> registry;
+    {
+        std::lock_guard lock(snapshot_mu);
+        registry = std::exchange(snapshot_, std::make_shared<const Registry>());
+    }
+    std::vector<std::shared_ptr<SystemHealthValidator>> instances;
+    std::vector<ValidatorFactory> factories;
+    for (const auto& e : *registry) {
+        {
+            std::lock_guard elock(e->mu);
+            e->unregistered = true;
+            e->pending.clear();
+            instances.push_back(std::move(e->instance));
+        }
+        factories.push_back(std::move(e->factory));  // no re-creation can run: the pool stopped
+    }
+    registry.reset();
+    instances.clear();
+    factories.clear();
 }
 
 Status HostCallback::on_complete(ValidationRequest& request, HResult error_code) {

@@ -119,8 +119,13 @@ static opennap_hresult sample_create(const opennap_shv_host_api* host, const uin
     else if (strcmp(text, "exit") == 0)
         in->mode = MODE_EXIT;
     else if (strncmp(text, "crash-once:", 11) == 0) {
+        const size_t n = strlen(text + 11);
+        if (n >= sizeof in->marker) {
+            free(in);
+            return OPENNAP_SHV_E_INVALIDARG;
+        }
         in->mode = MODE_CRASH_ONCE;
-        strncpy(in->marker, text + 11, sizeof in->marker - 1);
+        memcpy(in->marker, text + 11, n + 1);
     } else
         in->mode = MODE_SYNC;
     pthread_mutex_init(&in->mu, NULL);
