@@ -126,6 +126,7 @@ Status HostCore::unregister_validator(SystemHealthEntityId id) {
     std::shared_ptr<Entry> gone;
     std::unordered_map<std::uint64_t, PendingRef> pending;
     std::shared_ptr<SystemHealthValidator> instance;
+    ValidatorFactory factory;  // may hold the SHV (or its plug-in library): freed unlocked
     {
         std::lock_guard management(registry_mu);
         const auto current = snapshot();
@@ -143,10 +144,16 @@ Status HostCore::unregister_validator(SystemHealthEntityId id) {
             std::lock_guard lock(snapshot_mu);
             snapshot_ = std::move(next);
         }
-        std::lock_guard lock(gone->mu);
-        gone->unregistered = true;
-        pending.swap(gone->pending);
-        instance = std::move(gone->instance);
+        {
+            std::lock_guard lock(gone->mu);
+            gone->unregistered = true;
+            pending.swap(gone->pending);
+            instance = std::move(gone->instance);
+        }
+        // A re-creation in progress holds recreate_mu and sees `unregistered` before it calls
+        // the factory; after this nothing calls it.
+        std::lock_guard recreating(gone->recreate_mu);
+        factory = std::move(gone->factory);
     }
     OPENNAP_SERVER_LOG(info, "SHV {} unregistered; {} pending validation(s) discarded", hex_id(id),
                        pending.size());
@@ -166,7 +173,7 @@ Status HostCore::unregister_validator(SystemHealthEntityId id) {
         if (last)
             finish_later(run);
     }
-    // `instance` (the host's reference to the SHV) goes here, outside every lock.
+    // `instance` and `factory` (the host's references to the SHV) go here, outside every lock.
     return hr::S_OK;
 }
 
