@@ -21,4 +21,9 @@ HRESULT create_sha_binding(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
 HRESULT create_client_management(std::shared_ptr<agent::AgentApi> agent, REFIID riid,
                                  void** ppv) noexcept;
 
+// Server-side objects (server_management.cc): CLSID_NapServerManagement / CLSID_NapServerInfo
+// over the default SHV host, and the classes registered with register_shv_class.
+bool is_server_class(REFCLSID rclsid) noexcept;
+HRESULT create_server_object(REFCLSID rclsid, REFIID riid, void** ppv) noexcept;
+
 }  // namespace opennap::win

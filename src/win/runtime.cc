@@ -110,6 +110,8 @@ HRESULT create_instance(std::shared_ptr<agent::AgentApi> a, REFCLSID rclsid, REF
         return create_soh_constructor(riid, ppv);
     if (IsEqualCLSID(rclsid, CLSID_NapSoHProcessor))
         return create_soh_processor(riid, ppv);
+    if (is_server_class(rclsid))
+        return create_server_object(rclsid, riid, ppv);
     if (!is_agent_class(rclsid))
         return REGDB_E_CLASSNOTREG;
     if (!a)

@@ -264,10 +264,13 @@ EXTERN_C HRESULT CoInitialize(LPVOID pvReserved) noexcept;
 EXTERN_C void CoUninitialize() noexcept;
 
 // Creates one of the NAP system objects (CLSID_NapEnforcementClientBinding,
-// CLSID_NapSystemHealthAgentBinding, CLSID_NapClientManagement, CLSID_NapSoHConstructor,
-// CLSID_NapSoHProcessor) and returns its `riid` interface. The agent-backed objects work on
-// opennap::win::default_agent() (nap_runtime.h). E_POINTER, REGDB_E_CLASSNOTREG (other CLSIDs),
-// E_NOINTERFACE, E_OUTOFMEMORY.
+// CLSID_NapSystemHealthAgentBinding, CLSID_NapClientManagement, CLSID_NapCertRelyingParty,
+// CLSID_NapSoHConstructor, CLSID_NapSoHProcessor, CLSID_NapServerManagement,
+// CLSID_NapServerInfo), or an object of a class registered with opennap::win::register_shv_class,
+// and returns its `riid` interface. The agent-backed objects work on
+// opennap::win::default_agent() (nap_runtime.h), the server objects on
+// opennap::win::default_shv_host() (nap_server_runtime.h). E_POINTER, REGDB_E_CLASSNOTREG (other
+// CLSIDs), E_NOINTERFACE, E_OUTOFMEMORY.
 EXTERN_C HRESULT NapCreateInstance(REFCLSID rclsid, REFIID riid, LPVOID* ppv) noexcept;
 
 // CoCreateInstance for SDK code that should compile unchanged: NapCreateInstance, plus
