@@ -535,6 +535,18 @@ StoreResult<std::unique_ptr<AuditStore>> open_pg_store(const PgOptions& options)
     st->conninfo = options.conninfo;
     st->redacted = redact_conninfo(options.conninfo);
     st->options = options;
+    // libpq would take a text without '=' as a database name; refuse anything it cannot parse.
+    char* err = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(options.conninfo.c_str(), &err);
+    if (parsed == nullptr) {
+        std::string why = err != nullptr ? err : "out of memory";
+        PQfreemem(err);
+        while (!why.empty() && why.back() == '\n')
+            why.pop_back();
+        return std::unexpected(StoreError{K::Unreadable, st->redacted,
+                                          "not a libpq connection string: " + why, 0, "", ""});
+    }
+    PQconninfoFree(parsed);
     if (auto r = st->init(); !r)
         return std::unexpected(r.error());
     return std::unique_ptr<AuditStore>(std::move(st));

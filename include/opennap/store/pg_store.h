@@ -25,6 +25,7 @@ enum class PgInsertMethod : std::uint8_t {
 
 struct PgOptions {
     // A libpq connection string ("host=/run/postgresql dbname=opennap user=napserver") or URI.
+    // Unlike libpq, a bare word is not taken as a database name: write "dbname=NAME".
     std::string conninfo;
     PgInsertMethod insert_method = PgInsertMethod::Copy;
     // libpq's connect_timeout when the conninfo does not set one.
