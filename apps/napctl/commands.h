@@ -13,7 +13,7 @@ enum ExitCode : int {
     kExitUsage = 1,        // bad command line
     kExitUndecodable = 2,  // input not decodable / not encodable
     kExitIgnored = 3,      // decoded, but partial or to be ignored by the receiver rules
-    kExitIo = 4,           // a file or stream could not be read or written
+    kExitIo = 4,           // a file, stream or database could not be read or written
     // The agent commands (agent_cmd.cc).
     kExitUnreachable = 5,   // the napagent daemon cannot be reached (or stopped answering)
     kExitAgentError = 6,    // the agent failed the call (its HRESULT is printed)
@@ -33,5 +33,8 @@ void register_soh_commands(CLI::App& app, int& exit_code);
 // status, register, unregister, enable, disable, trace-level and `soh show`: the commands that
 // talk to the napagent daemon (agent_cmd.cc). Call after register_soh_commands.
 void register_agent_commands(CLI::App& app, int& exit_code);
+
+// `napctl server decisions`: the health policy server's audit records (server_cmd.cc).
+void register_server_commands(CLI::App& app, int& exit_code);
 
 }  // namespace napctl
