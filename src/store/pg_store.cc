@@ -46,8 +46,8 @@ constexpr const char* kCreate[] = {
   latency_us bigint NOT NULL
 ))sql",
     "CREATE INDEX opennap_decision_time ON opennap_decision (time)",
-    "CREATE INDEX opennap_decision_machine ON opennap_decision (machine_key text_pattern_ops, "
-    "time)",
+    ("CREATE INDEX opennap_decision_machine ON opennap_decision (machine_key text_pattern_ops, "
+     "time)"),
     "INSERT INTO opennap_schema (version) VALUES (1)",
 };
 
