@@ -13,6 +13,15 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// Joins pieces by appending: GCC 12 at -O3 warns (-Wrestrict, a false positive) on
+// "literal" + std::string temporaries.
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (std::string_view p : parts)
+        out += p;
+    return out;
+}
+
 std::string hex32(std::uint32_t v) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "0x%08X", v);
@@ -42,7 +51,7 @@ std::string nas_name(std::uint32_t t) {
 std::string shv_summary(const ShvResult& s) {
     std::string out = hex32(s.id) + ":" + std::string(to_string(s.status));
     if (s.status == ShvStatus::Failed && s.failure_category)
-        out += "(" + std::string(opennap::to_string(*s.failure_category)) + ")";
+        out += cat({"(", opennap::to_string(*s.failure_category), ")"});
     return out;
 }
 
@@ -62,7 +71,7 @@ std::string format_table(std::span<const DecisionRecord> records) {
     for (const DecisionRecord& r : records) {
         std::string shvs;
         for (const ShvResult& s : r.shvs)
-            shvs += (shvs.empty() ? "" : " ") + shv_summary(s);
+            shvs += cat({shvs.empty() ? "" : " ", shv_summary(s)});
         rows.push_back({to_iso(r.time), std::string(to_string(r.outcome)), dash(r.machine_name),
                         dash(r.client_name.empty() ? r.client_address
                                                    : r.client_name + " (" + r.client_address + ")"),
@@ -115,7 +124,7 @@ std::string format_details(const DecisionRecord& r) {
         if (!s.compliance_codes.empty()) {
             v += ", codes";
             for (HResult c : s.compliance_codes)
-                v += " " + hex32(c.bits());
+                v += cat({" ", hex32(c.bits())});
         }
         if (s.failure_category)
             v += ", failure category " + std::string(opennap::to_string(*s.failure_category));
@@ -230,8 +239,8 @@ std::expected<Timestamp, std::string> parse_time_arg(std::string_view text, Time
         std::uint64_t n = 0;
         const auto r = std::from_chars(text.data(), text.data() + text.size() - 1, n);
         if (r.ec != std::errc() || r.ptr != text.data() + text.size() - 1)
-            return std::unexpected("\"" + std::string(text) +
-                                   "\": a duration is a number and one of s, m, h, d, w");
+            return std::unexpected(
+                cat({"\"", text, "\": a duration is a number and one of s, m, h, d, w"}));
         std::uint64_t secs_per = 1;
         switch (text.back()) {
             case 'm':
@@ -250,17 +259,17 @@ std::expected<Timestamp, std::string> parse_time_arg(std::string_view text, Time
                 break;
         }
         if (n > 1'000'000'000'000ull / secs_per)
-            return std::unexpected("\"" + std::string(text) + "\": too long ago");
+            return std::unexpected(cat({"\"", text, "\": too long ago"}));
         const auto t = now - seconds(static_cast<std::int64_t>(n * secs_per));
         if (!in_range(t))
-            return std::unexpected("\"" + std::string(text) + "\": before 1970");
+            return std::unexpected(cat({"\"", text, "\": before 1970"}));
         return Timestamp(t);
     }
     // YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z]
     auto bad = [&] {
-        return std::unexpected("\"" + std::string(text) +
-                               "\": not a time (2026-12-02, 2026-12-02T01:43:39Z, or a "
-                               "duration such as 15m, 2h, 7d)");
+        return std::unexpected(cat({"\"", text,
+                                    "\": not a time (2026-12-02, 2026-12-02T01:43:39Z, or a "
+                                    "duration such as 15m, 2h, 7d)"}));
     };
     std::string_view s = text;
     if (s.back() == 'Z' || s.back() == 'z')

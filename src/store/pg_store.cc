@@ -2,6 +2,7 @@
 #include "opennap/store/pg_store.h"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <mutex>
@@ -203,6 +204,16 @@ class PgStore final : public AuditStore {
             return std::unexpected(
                 error(hopeless ? K::Unreadable : K::Unavailable, "cannot connect"));
         }
+        // Server notices ("relation already exists, skipping") go to the debug log, not stderr.
+        PQsetNoticeProcessor(
+            conn,
+            [](void*, const char* message) {
+                std::string m(message);
+                while (!m.empty() && m.back() == '\n')
+                    m.pop_back();
+                spdlog::debug("audit: postgresql: {}", m);
+            },
+            nullptr);
         // Text results in UTC, whatever the server's default.
         Result r(PQexec(conn, "SET TIME ZONE 'UTC'"));
         if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
@@ -384,7 +395,9 @@ class PgStore final : public AuditStore {
                 for (int c = 0; c < kInsertColumns; ++c) {
                     if (c > 0)
                         sql += ", ";
-                    sql += "$" + std::to_string(p++);
+                    // Appended piecewise: "$" + to_string() trips GCC 12's -Wrestrict at -O3.
+                    sql += '$';
+                    sql += std::to_string(p++);
                 }
                 sql += ')';
                 for (auto& v : values(rows[start + i]))
