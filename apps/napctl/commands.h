@@ -13,7 +13,7 @@ enum ExitCode : int {
     kExitUsage = 1,        // bad command line
     kExitUndecodable = 2,  // input not decodable / not encodable
     kExitIgnored = 3,      // decoded, but partial or to be ignored by the receiver rules
-    kExitIo = 4,           // a file or stream could not be read or written
+    kExitIo = 4,           // a file, stream or database could not be read or written
     // The agent commands (agent_cmd.cc).
     kExitUnreachable = 5,   // the napagent daemon cannot be reached (or stopped answering)
     kExitAgentError = 6,    // the agent failed the call (its HRESULT is printed)
@@ -40,5 +40,8 @@ void register_agent_commands(CLI::App& app, int& exit_code);
 // `napctl connect radius://HOST[:PORT]`: a health exchange through the RADIUS enforcement client
 // (connect_cmd.cc).
 void register_connect_commands(CLI::App& app, int& exit_code);
+
+// `napctl server decisions`: the health policy server's audit records (server_cmd.cc).
+void register_server_commands(CLI::App& app, int& exit_code);
 
 }  // namespace napctl

@@ -14,8 +14,9 @@ const char* const kExitCodeHelp =
     "     (the error names the JSON path)\n"
     "  3  decoded, but only partially (unknown MS attribute type) or the message is one the\n"
     "     receiver rules say to ignore (content type != 0, unknown inner type)\n"
-    "  4  I/O error: a file or stream could not be read or written\n"
-    "  5  the NAP agent (napagent) cannot be reached\n"
+    "  4  I/O error: a file or stream could not be read or written; an audit database cannot\n"
+    "     be opened or holds a bad record\n"
+    "  5  the NAP agent (napagent), or the audit database server, cannot be reached\n"
     "  6  the agent failed the call (its HRESULT name and message are printed)\n"
     "  7  the agent refused the call: E_ACCESSDENIED (administrators only)\n"
     "status, connect: 0 full access (not restricted), 10 in probation, 11 restricted access,\n"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     napctl::register_soh_commands(app, exit_code);
     napctl::register_agent_commands(app, exit_code);
     napctl::register_connect_commands(app, exit_code);
+    napctl::register_server_commands(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

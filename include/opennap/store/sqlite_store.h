@@ -1,0 +1,35 @@
+// The embedded audit store: one SQLite database file (docs/audit.md, "SQLite").
+//
+// WAL mode, so that `napctl server decisions` reads while the server writes; synchronous=NORMAL
+// by default (a committed batch survives the process being killed; the last batches may be lost
+// on a power cut) or FULL. A second writer on the same file waits up to busy_timeout for the
+// lock and then fails with StoreError::Kind::Unavailable (the AuditWriter retries).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "opennap/store/audit_store.h"
+
+namespace opennap::store {
+
+inline constexpr int kSqliteSchemaVersion = 1;
+
+struct SqliteOptions {
+    std::filesystem::path path;
+    // How long a statement waits for another connection's lock before failing Unavailable.
+    std::chrono::milliseconds busy_timeout{2000};
+    // true: synchronous=FULL (fsync of the WAL at each commit: batches survive a power cut).
+    bool full_sync = false;
+    // Open without creating or changing anything (napctl): the file must exist.
+    bool read_only = false;
+};
+
+// Opens (creating when absent, unless read_only) the database and its schema. Errors: Unreadable
+// (cannot open), Corrupt (not a database, or tables that are not ours), TooNew, Unavailable
+// (locked by another connection past busy_timeout while creating the schema).
+[[nodiscard]] StoreResult<std::unique_ptr<AuditStore>> open_sqlite_store(
+    const SqliteOptions& options);
+
+}  // namespace opennap::store

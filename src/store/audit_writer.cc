@@ -1,0 +1,389 @@
+// AuditWriter (include/opennap/store/audit_writer.h): the bounded queue and the writer thread.
+#include "opennap/store/audit_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "opennap/metrics/registry.h"
+
+namespace opennap::store {
+
+using Clock = std::chrono::steady_clock;
+
+class AuditWriter::Impl {
+  public:
+    Impl(std::unique_ptr<AuditStore> s, WriterOptions o) : store(std::move(s)), options(o) {
+        options.batch_size = std::max<std::size_t>(options.batch_size, 1);
+        options.queue_capacity = std::max(options.queue_capacity, options.batch_size);
+        if (options.registry != nullptr)
+            register_metrics(*options.registry);
+    }
+
+    std::unique_ptr<AuditStore> store;
+    WriterOptions options;
+
+    std::mutex mu;
+    std::condition_variable work;  // the writer: records queued, flush asked, stop
+    std::condition_variable room;  // submitters: room in the queue
+    std::condition_variable done;  // flush(): `finished` moved
+    struct Item {
+        DecisionRecord record;
+        Clock::time_point queued;
+    };
+    std::deque<Item> queue;      // mu
+    std::size_t in_flight = 0;   // mu: taken by the writer, not yet written or given up
+    std::uint64_t accepted = 0;  // mu: sequence number of the last queued record
+    std::uint64_t finished = 0;  // mu: records written, rejected or lost, in queue order
+    std::uint64_t flush_to = 0;  // mu: flush() asked for everything up to this
+    bool stopping = false;       // mu
+    bool stopped = false;        // mu: the thread is gone
+    std::uint64_t lost_at_stop = 0;
+
+    // Counters (also read by stats()).
+    std::atomic<std::uint64_t> n_submitted{0}, n_written{0}, n_dropped{0}, n_rejected{0},
+        n_blocked{0}, n_errors{0}, n_batches{0}, n_pruned{0};
+    // Metrics (null without a registry).
+    metrics::Counter* m_written = nullptr;
+    metrics::Counter* m_dropped = nullptr;
+    metrics::Counter* m_rejected = nullptr;
+    metrics::Counter* m_blocked = nullptr;
+    metrics::Counter* m_errors = nullptr;
+    metrics::Gauge* m_queued = nullptr;
+    metrics::Histogram* m_batch_seconds = nullptr;
+
+    std::thread thread;
+
+    void register_metrics(metrics::Registry& r) {
+        m_written = &r.counter("opennap_audit_records_written_total",
+                               "Decision records committed to the audit store.");
+        m_dropped = &r.counter("opennap_audit_records_dropped_total",
+                               "Decision records dropped because the audit queue stayed full.");
+        m_rejected = &r.counter("opennap_audit_records_rejected_total",
+                                "Decision records the audit store refused (logged one by one).");
+        m_blocked = &r.counter("opennap_audit_submit_blocked_total",
+                               "Submissions that waited for room in the full audit queue.");
+        m_errors = &r.counter("opennap_audit_write_errors_total",
+                              "Failed audit store writes (each retried with back-off).");
+        m_queued = &r.gauge("opennap_audit_queue_records",
+                            "Decision records queued or being written to the audit store.");
+        m_batch_seconds = &r.histogram("opennap_audit_batch_seconds",
+                                       "Time to commit one batch of decision records.",
+                                       metrics::latency_buckets());
+    }
+
+    static void bump(metrics::Counter* c, std::uint64_t n = 1) {
+        if (c != nullptr)
+            c->inc(n);
+    }
+    void gauge_locked() {
+        if (m_queued != nullptr)
+            m_queued->set(static_cast<double>(queue.size() + in_flight));
+    }
+
+    Submit submit(DecisionRecord record) {
+        std::unique_lock lock(mu);
+        Submit how = Submit::Queued;
+        if (queue.size() + in_flight >= options.queue_capacity && !stopping) {
+            how = Submit::QueuedBlocked;
+            n_blocked.fetch_add(1, std::memory_order_relaxed);
+            bump(m_blocked);
+            auto has_room = [&] {
+                return stopping || queue.size() + in_flight < options.queue_capacity;
+            };
+            if (options.max_block == std::chrono::milliseconds::max())
+                room.wait(lock, has_room);
+            else
+                room.wait_for(lock, options.max_block, has_room);
+        }
+        if (stopping || queue.size() + in_flight >= options.queue_capacity) {
+            const auto n = n_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
+            bump(m_dropped);
+            lock.unlock();
+            if (n == 1 || n % 1000 == 0) {
+                spdlog::error("audit: {} decision record(s) dropped so far: {}", n,
+                              stopping ? "the writer is stopped"
+                                       : "the queue stayed full (the audit store is too slow "
+                                         "or unavailable)");
+            }
+            return Submit::Dropped;
+        }
+        queue.push_back(Item{std::move(record), Clock::now()});
+        ++accepted;
+        n_submitted.fetch_add(1, std::memory_order_relaxed);
+        gauge_locked();
+        if (queue.size() == options.batch_size || queue.size() == 1)
+            work.notify_one();  // a full batch, or a deadline to start watching
+        return how;
+    }
+
+    bool flush(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu);
+        const std::uint64_t target = accepted;
+        flush_to = std::max(flush_to, target);
+        work.notify_one();
+        return done.wait_for(lock, timeout, [&] { return finished >= target || stopped; }) &&
+               finished >= target;
+    }
+
+    // Takes the next batch (mu held); empty when there is nothing to do before `until`.
+    std::vector<DecisionRecord> take_batch(std::unique_lock<std::mutex>& lock) {
+        for (;;) {
+            if (!queue.empty()) {
+                const bool full = queue.size() >= options.batch_size;
+                const bool due = Clock::now() - queue.front().queued >= options.flush_interval;
+                const bool flushing = flush_to > finished;
+                if (full || due || flushing || stopping)
+                    break;
+                work.wait_until(lock, queue.front().queued + options.flush_interval);
+                continue;
+            }
+            if (stopping)
+                return {};
+            if (options.retention)
+                work.wait_until(lock, next_prune);
+            else
+                work.wait(lock);
+            if (options.retention && Clock::now() >= next_prune && queue.empty())
+                return {};  // the caller prunes
+        }
+        const std::size_t n = std::min(queue.size(), options.batch_size);
+        std::vector<DecisionRecord> batch;
+        batch.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            batch.push_back(std::move(queue.front().record));
+            queue.pop_front();
+        }
+        in_flight = n;  // still counted against the capacity until written
+        return batch;
+    }
+
+    void finish_batch(std::size_t written, std::size_t rejected, std::size_t lost) {
+        std::lock_guard lock(mu);
+        finished += written + rejected + lost;
+        in_flight = 0;
+        gauge_locked();
+        room.notify_all();
+        done.notify_all();
+    }
+
+    // Sleeps for `d` unless stopping past the stop deadline; false when it is time to give up.
+    bool back_off(std::chrono::milliseconds d) {
+        std::unique_lock lock(mu);
+        const bool was_stopping = stopping;
+        if (stopping) {
+            if (Clock::now() >= stop_deadline)
+                return false;
+            d = std::min(d, std::chrono::duration_cast<std::chrono::milliseconds>(stop_deadline -
+                                                                                  Clock::now()));
+        }
+        // Woken early only by stop() (which may shorten the wait to its deadline).
+        work.wait_for(lock, d, [&] { return !was_stopping && stopping; });
+        return true;
+    }
+    Clock::time_point stop_deadline = Clock::time_point::max();  // mu
+    Clock::time_point next_prune = Clock::time_point::max();     // writer thread
+
+    // Writes one batch, retrying as the header says. Returns false when stop gave up on it.
+    bool write(std::vector<DecisionRecord>& batch) {
+        std::chrono::milliseconds delay = options.retry_min;
+        std::size_t failures = 0;
+        for (;;) {
+            const auto t0 = Clock::now();
+            auto r = store->append(batch);
+            if (r) {
+                if (m_batch_seconds != nullptr)
+                    m_batch_seconds->observe(
+                        std::chrono::duration<double>(Clock::now() - t0).count());
+                n_written.fetch_add(batch.size(), std::memory_order_relaxed);
+                n_batches.fetch_add(1, std::memory_order_relaxed);
+                bump(m_written, batch.size());
+                if (failures > 0)
+                    spdlog::info("audit: {}: writing again after {} failed attempt(s)",
+                                 store->where(), failures);
+                finish_batch(batch.size(), 0, 0);
+                return true;
+            }
+            const StoreError& e = r.error();
+            n_errors.fetch_add(1, std::memory_order_relaxed);
+            bump(m_errors);
+            if (e.kind == StoreError::Kind::Rejected) {
+                write_one_by_one(batch);
+                return true;
+            }
+            ++failures;
+            if (failures == 1 || failures % 100 == 0) {
+                spdlog::error("audit: {} record(s) not written (attempt {}; retrying in {} ms): {}",
+                              batch.size(), failures, delay.count(), e.to_string());
+            }
+            if (!back_off(delay))
+                return false;
+            delay = std::min(delay * 2, options.retry_max);
+        }
+    }
+
+    // After a Rejected batch: each record alone; one rejected alone is dropped and logged.
+    void write_one_by_one(std::vector<DecisionRecord>& batch) {
+        std::size_t written = 0;
+        std::size_t rejected = 0;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::chrono::milliseconds delay = options.retry_min;
+            for (;;) {
+                auto r = store->append(std::span(&batch[i], 1));
+                if (r) {
+                    ++written;
+                    break;
+                }
+                if (r.error().kind == StoreError::Kind::Rejected) {
+                    ++rejected;
+                    n_rejected.fetch_add(1, std::memory_order_relaxed);
+                    bump(m_rejected);
+                    spdlog::error("audit: decision record of {} at {} (machine \"{}\") refused: {}",
+                                  batch[i].client_address, to_iso(batch[i].time),
+                                  batch[i].machine_name, r.error().to_string());
+                    break;
+                }
+                n_errors.fetch_add(1, std::memory_order_relaxed);
+                bump(m_errors);
+                if (!back_off(delay)) {
+                    finish_batch(written, rejected, batch.size() - written - rejected);
+                    n_written.fetch_add(written, std::memory_order_relaxed);
+                    bump(m_written, written);
+                    lost_at_stop += batch.size() - written - rejected;
+                    return;
+                }
+                delay = std::min(delay * 2, options.retry_max);
+            }
+        }
+        n_written.fetch_add(written, std::memory_order_relaxed);
+        bump(m_written, written);
+        finish_batch(written, rejected, 0);
+    }
+
+    void prune() {
+        const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now());
+        const Timestamp before =
+            now - std::chrono::duration_cast<std::chrono::microseconds>(*options.retention);
+        auto r = store->prune(before);
+        if (r) {
+            n_pruned.fetch_add(*r, std::memory_order_relaxed);
+            if (*r > 0)
+                spdlog::info("audit: {} record(s) older than {} deleted (retention)", *r,
+                             to_iso(before));
+        } else {
+            spdlog::warn("audit: pruning failed (retried in {} s): {}",
+                         options.prune_interval.count(), r.error().to_string());
+        }
+        next_prune = Clock::now() + options.prune_interval;
+    }
+
+    void run() {
+        if (options.retention)
+            next_prune = Clock::now();  // once at start, then every prune_interval
+        for (;;) {
+            if (options.retention && Clock::now() >= next_prune)
+                prune();
+            std::vector<DecisionRecord> batch;
+            {
+                std::unique_lock lock(mu);
+                batch = take_batch(lock);
+                if (batch.empty()) {
+                    if (stopping && queue.empty())
+                        break;
+                    continue;
+                }
+            }
+            if (!write(batch)) {
+                // Stop gave up: this batch and everything still queued is lost.
+                std::lock_guard lock(mu);
+                const std::uint64_t lost = batch.size() + queue.size();
+                lost_at_stop += lost;
+                finished += lost;
+                queue.clear();
+                in_flight = 0;
+                gauge_locked();
+                done.notify_all();
+                room.notify_all();
+                break;
+            }
+        }
+        std::lock_guard lock(mu);
+        stopped = true;
+        done.notify_all();
+        room.notify_all();
+    }
+
+    std::uint64_t stop() {
+        {
+            std::lock_guard lock(mu);
+            if (stopping) {
+                if (!thread.joinable())
+                    return 0;
+            } else {
+                stopping = true;
+                stop_deadline = Clock::now() + options.stop_timeout;
+            }
+            work.notify_all();
+            room.notify_all();
+        }
+        if (!thread.joinable())
+            return 0;
+        thread.join();
+        if (lost_at_stop > 0) {
+            spdlog::error(
+                "audit: {}: {} decision record(s) could not be written before the "
+                "stop timeout ({} ms) and are lost",
+                store->where(), lost_at_stop, options.stop_timeout.count());
+        }
+        return lost_at_stop;
+    }
+};
+
+AuditWriter::AuditWriter(std::unique_ptr<AuditStore> store, WriterOptions options)
+    : impl_(std::make_unique<Impl>(std::move(store), options)) {
+    Impl* im = impl_.get();
+    im->thread = std::thread([im] { im->run(); });
+}
+
+AuditWriter::~AuditWriter() {
+    impl_->stop();
+}
+
+AuditWriter::Submit AuditWriter::submit(DecisionRecord record) {
+    return impl_->submit(std::move(record));
+}
+
+bool AuditWriter::flush(std::chrono::milliseconds timeout) {
+    return impl_->flush(timeout);
+}
+
+std::uint64_t AuditWriter::stop() {
+    return impl_->stop();
+}
+
+WriterStats AuditWriter::stats() const {
+    WriterStats s;
+    s.submitted = impl_->n_submitted.load();
+    s.written = impl_->n_written.load();
+    s.dropped = impl_->n_dropped.load();
+    s.rejected = impl_->n_rejected.load();
+    s.blocked = impl_->n_blocked.load();
+    s.write_errors = impl_->n_errors.load();
+    s.batches = impl_->n_batches.load();
+    s.pruned = impl_->n_pruned.load();
+    std::lock_guard lock(impl_->mu);
+    s.queued = impl_->queue.size() + impl_->in_flight;
+    return s;
+}
+
+const AuditStore& AuditWriter::store() const noexcept {
+    return *impl_->store;
+}
+
+}  // namespace opennap::store

@@ -1,0 +1,80 @@
+// What the SQLite and PostgreSQL stores share (not a public header): the columns of a decision
+// row, the record <-> row conversions, and the checks before an append. Both stores read rows as
+// text (NULL = nullopt) so that one decoder checks every value the same way.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "opennap/store/audit_store.h"
+#include "opennap/store/decision.h"
+
+namespace opennap::store::internal {
+
+// The columns a query selects, in this order.
+enum Col : std::size_t {
+    kId,
+    kTimeUs,
+    kInstance,
+    kClientAddress,
+    kClientName,
+    kNasType,
+    kMachineName,
+    kConnectionId,
+    kCorrelationGuid,
+    kCorrelationTime,
+    kShvs,
+    kHealthPolicy,
+    kNetworkPolicy,
+    kOutcome,
+    kProbationEndUs,
+    kExtendedState,
+    kRemediationGroup,
+    kUrl,
+    kReasons,
+    kLatencyUs,
+    kColCount,
+};
+// Column names as stored (kTimeUs is "time", kProbationEndUs "probation_end").
+extern const std::array<std::string_view, kColCount> kColNames;
+
+using RawRow = std::array<std::optional<std::string_view>, kColCount>;
+
+// Decodes a row; a bad value is Corrupt with the row id and the column (and JSON path).
+[[nodiscard]] StoreResult<DecisionRecord> decode_row(const RawRow& row, const std::string& where);
+
+// A record ready to be written: sanitized, every value as the stores write it.
+struct EncodedRow {
+    std::int64_t time_us = 0;
+    std::string instance;
+    std::string client_address;
+    std::string client_name;
+    std::optional<std::int64_t> nas_type;
+    std::string machine_name;
+    std::string machine_key;
+    std::optional<std::string> connection_id;      // canonical GUID text
+    std::optional<std::string> correlation_guid;   // canonical GUID text
+    std::optional<std::int64_t> correlation_time;  // FILETIME ticks (the 64 bits, signed)
+    std::string shvs;                              // JSON
+    std::string health_policy;
+    std::string network_policy;
+    std::string_view outcome;
+    std::optional<std::int64_t> probation_end_us;
+    std::string_view extended_state;
+    std::string remediation_group;
+    std::string url;
+    std::string reasons;  // JSON
+    std::int64_t latency_us = 0;
+};
+
+// Checks and encodes one record (the `index`th of its batch, for the message). Rejected for a
+// time out of range or an enum value outside its documented set.
+[[nodiscard]] StoreResult<EncodedRow> encode_row(const DecisionRecord& record, std::size_t index,
+                                                 const std::string& where);
+
+[[nodiscard]] std::string_view extended_state_name(ExtendedIsolationState s) noexcept;
+
+}  // namespace opennap::store::internal

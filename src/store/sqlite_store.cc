@@ -1,0 +1,463 @@
+// The SQLite audit store (include/opennap/store/sqlite_store.h; docs/audit.md, "SQLite").
+#include "opennap/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "internal.h"
+
+namespace opennap::store {
+
+namespace {
+
+using internal::Col;
+using K = StoreError::Kind;
+
+// Schema version 1 (docs/audit.md, "Schema"). Times are microseconds since the Unix epoch (UTC).
+constexpr const char* kSchema = R"sql(
+CREATE TABLE opennap_schema (
+  version INTEGER NOT NULL
+);
+CREATE TABLE opennap_decision (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  instance TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  client_name TEXT NOT NULL,
+  nas_type INTEGER CHECK (nas_type BETWEEN 0 AND 4294967295),
+  machine_name TEXT NOT NULL,
+  machine_key TEXT NOT NULL,
+  connection_id TEXT,
+  correlation_guid TEXT,
+  correlation_time INTEGER,
+  shvs TEXT NOT NULL,
+  health_policy TEXT NOT NULL,
+  network_policy TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('full', 'probation', 'restricted', 'deny')),
+  probation_end INTEGER,
+  extended_state TEXT NOT NULL,
+  remediation_group TEXT NOT NULL,
+  url TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  latency_us INTEGER NOT NULL
+);
+CREATE INDEX opennap_decision_time ON opennap_decision (time);
+CREATE INDEX opennap_decision_machine ON opennap_decision (machine_key, time);
+INSERT INTO opennap_schema (version) VALUES (1);
+)sql";
+
+constexpr const char* kInsert =
+    "INSERT INTO opennap_decision (time, instance, client_address, client_name, nas_type, "
+    "machine_name, machine_key, connection_id, correlation_guid, correlation_time, shvs, "
+    "health_policy, network_policy, outcome, probation_end, extended_state, remediation_group, "
+    "url, reasons, latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+constexpr const char* kSelect =
+    "SELECT id, time, instance, client_address, client_name, nas_type, machine_name, "
+    "connection_id, correlation_guid, correlation_time, shvs, health_policy, network_policy, "
+    "outcome, probation_end, extended_state, remediation_group, url, reasons, latency_us FROM "
+    "opennap_decision";
+
+class Stmt {
+  public:
+    Stmt() = default;
+    explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+    Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    Stmt& operator=(Stmt&& o) noexcept {
+        std::swap(s_, o.s_);
+        return *this;
+    }
+    ~Stmt() { sqlite3_finalize(s_); }
+    sqlite3_stmt* get() const noexcept { return s_; }
+
+  private:
+    sqlite3_stmt* s_ = nullptr;
+};
+
+// What an SQLite failure means for the caller.
+K kind_of(int rc) {
+    switch (rc & 0xFF) {
+        case SQLITE_CONSTRAINT:
+        case SQLITE_TOOBIG:
+        case SQLITE_MISMATCH:
+        case SQLITE_RANGE:
+            return K::Rejected;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+        case SQLITE_FORMAT:
+        case SQLITE_SCHEMA:
+            return K::Corrupt;
+        case SQLITE_CANTOPEN:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+            return K::Unreadable;
+        default:  // BUSY, LOCKED, FULL, IOERR, READONLY, NOMEM, ...: may pass later
+            return K::Unavailable;
+    }
+}
+
+// Binds one value; the text must stay alive until the step (SQLITE_STATIC).
+void bind(sqlite3_stmt* s, int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void bind(sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void bind(sqlite3_stmt* s, int i, std::int64_t v) {
+    sqlite3_bind_int64(s, i, v);
+}
+template <typename T>
+void bind(sqlite3_stmt* s, int i, const std::optional<T>& v) {
+    if (v)
+        bind(s, i, *v);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+class SqliteStore final : public AuditStore {
+  public:
+    std::string path;
+    sqlite3* db = nullptr;
+    std::mutex mu;
+    Stmt insert, begin, commit, rollback;
+
+    ~SqliteStore() override {
+        insert = Stmt();
+        begin = Stmt();
+        commit = Stmt();
+        rollback = Stmt();
+        sqlite3_close_v2(db);
+    }
+
+    std::string_view kind() const noexcept override { return "sqlite"; }
+    const std::string& where() const noexcept override { return path; }
+
+    StoreError error(K kind, std::string what, int rc = 0) const {
+        std::string msg = std::move(what);
+        std::string code;
+        if (rc != 0) {
+            msg += ": ";
+            msg += db != nullptr && sqlite3_extended_errcode(db) == rc ? sqlite3_errmsg(db)
+                                                                       : sqlite3_errstr(rc);
+            code = "SQLite " + std::to_string(rc);
+        }
+        return StoreError{kind, path, std::move(msg), 0, "", std::move(code)};
+    }
+
+    StoreResult<Stmt> prepare(const char* sql, bool persistent) const {
+        sqlite3_stmt* s = nullptr;
+        const int rc = sqlite3_prepare_v3(db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
+                                          &s, nullptr);
+        if (rc != SQLITE_OK) {
+            // A statement of ours that does not prepare against existing tables: not ours.
+            const K k = (rc & 0xFF) == SQLITE_ERROR ? K::Corrupt : kind_of(rc);
+            return std::unexpected(error(k, std::string("preparing \"") + sql + "\"", rc));
+        }
+        return Stmt(s);
+    }
+
+    int run(const Stmt& s) {
+        const int rc = sqlite3_step(s.get());
+        sqlite3_reset(s.get());
+        return rc;
+    }
+
+    StoreResult<void> init(bool read_only) {
+        auto exec = [&](const char* sql) {
+            return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+        };
+        if (!read_only) {
+            // WAL: readers (napctl) do not block the writer, nor it them.
+            int rc = SQLITE_OK;
+            {
+                sqlite3_stmt* raw = nullptr;
+                rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &raw, nullptr);
+                Stmt pragma(raw);
+                if (rc == SQLITE_OK)
+                    rc = sqlite3_step(pragma.get());
+                if (rc != SQLITE_ROW)
+                    return std::unexpected(error(kind_of(rc), "setting WAL mode", rc));
+            }
+            rc = exec("BEGIN IMMEDIATE");
+            if (rc != SQLITE_OK)
+                return std::unexpected(error(kind_of(rc), "locking to check the schema", rc));
+            auto version = schema_version();
+            if (version && *version == 0) {
+                rc = exec(kSchema);
+                if (rc != SQLITE_OK) {
+                    auto e = error(kind_of(rc), "creating the schema", rc);
+                    exec("ROLLBACK");
+                    return std::unexpected(e);
+                }
+            }
+            if (!version) {
+                exec("ROLLBACK");
+                return std::unexpected(version.error());
+            }
+            rc = exec("COMMIT");
+            if (rc != SQLITE_OK) {
+                auto e = error(kind_of(rc), "creating the schema", rc);
+                exec("ROLLBACK");
+                return std::unexpected(e);
+            }
+        } else {
+            auto version = schema_version();
+            if (!version)
+                return std::unexpected(version.error());
+            if (*version == 0)
+                return std::unexpected(error(K::Unreadable, "no audit records here (no schema)"));
+        }
+        for (auto [stmt, sql] : {std::pair{&insert, kInsert},
+                                 {&begin, "BEGIN IMMEDIATE"},
+                                 {&commit, "COMMIT"},
+                                 {&rollback, "ROLLBACK"}}) {
+            if (read_only && stmt != &begin && stmt != &commit && stmt != &rollback)
+                continue;
+            auto s = prepare(sql, true);
+            if (!s)
+                return std::unexpected(s.error());
+            *stmt = std::move(*s);
+        }
+        // Checks that the table has our columns (a query that names them all).
+        auto probe = prepare((std::string(kSelect) + " LIMIT 0").c_str(), false);
+        if (!probe)
+            return std::unexpected(probe.error());
+        return {};
+    }
+
+    // 0 when the database has no schema yet (no tables at all).
+    StoreResult<int> schema_version() {
+        auto count = prepare("SELECT count(*) FROM sqlite_master", false);
+        if (!count)
+            return std::unexpected(count.error());
+        int rc = sqlite3_step(count->get());
+        if (rc != SQLITE_ROW)
+            return std::unexpected(error(kind_of(rc), "reading the schema", rc));
+        if (sqlite3_column_int64(count->get(), 0) == 0)
+            return 0;
+        auto v = prepare("SELECT version FROM opennap_schema", false);
+        if (!v) {
+            auto e = v.error();
+            e.message = "not an OpenNAP audit database (" + e.message + ")";
+            return std::unexpected(e);
+        }
+        rc = sqlite3_step(v->get());
+        if (rc != SQLITE_ROW || sqlite3_column_type(v->get(), 0) != SQLITE_INTEGER)
+            return std::unexpected(
+                error(K::Corrupt, "no schema version", rc == SQLITE_ROW ? 0 : rc));
+        const auto version = sqlite3_column_int64(v->get(), 0);
+        if (version > kSqliteSchemaVersion)
+            return std::unexpected(error(
+                K::TooNew, "schema version " + std::to_string(version) + " (this program knows " +
+                               std::to_string(kSqliteSchemaVersion) + ")"));
+        if (version < 1)
+            return std::unexpected(error(K::Corrupt, "schema version " + std::to_string(version)));
+        return static_cast<int>(version);
+    }
+
+    StoreResult<void> append(std::span<const DecisionRecord> batch) override {
+        if (batch.empty())
+            return {};
+        std::vector<internal::EncodedRow> rows;
+        rows.reserve(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            auto e = internal::encode_row(batch[i], i, path);
+            if (!e)
+                return std::unexpected(e.error());
+            rows.push_back(std::move(*e));
+        }
+        std::lock_guard lock(mu);
+        if (!insert.get())
+            return std::unexpected(error(K::Invalid, "opened read-only"));
+        int rc = run(begin);
+        if (rc != SQLITE_DONE)
+            return std::unexpected(error(kind_of(rc), "starting a transaction", rc));
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const internal::EncodedRow& r = rows[i];
+            sqlite3_stmt* s = insert.get();
+            bind(s, 1, r.time_us);
+            bind(s, 2, r.instance);
+            bind(s, 3, r.client_address);
+            bind(s, 4, r.client_name);
+            bind(s, 5, r.nas_type);
+            bind(s, 6, r.machine_name);
+            bind(s, 7, r.machine_key);
+            bind(s, 8, r.connection_id);
+            bind(s, 9, r.correlation_guid);
+            bind(s, 10, r.correlation_time);
+            bind(s, 11, r.shvs);
+            bind(s, 12, r.health_policy);
+            bind(s, 13, r.network_policy);
+            bind(s, 14, r.outcome);
+            bind(s, 15, r.probation_end_us);
+            bind(s, 16, r.extended_state);
+            bind(s, 17, r.remediation_group);
+            bind(s, 18, r.url);
+            bind(s, 19, r.reasons);
+            bind(s, 20, r.latency_us);
+            rc = sqlite3_step(s);
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            if (rc != SQLITE_DONE) {
+                auto e = error(kind_of(rc), "inserting record " + std::to_string(i), rc);
+                run(rollback);
+                return std::unexpected(e);
+            }
+        }
+        rc = run(commit);
+        if (rc != SQLITE_DONE) {
+            auto e = error(kind_of(rc), "committing", rc);
+            run(rollback);
+            return std::unexpected(e);
+        }
+        return {};
+    }
+
+    // " WHERE ..." for the filters, and the values to bind in order.
+    struct Where {
+        std::string sql;
+        std::vector<std::variant<std::int64_t, std::string>> args;
+    };
+    static Where where_clause(const DecisionQuery& q, bool with_outcome) {
+        Where w;
+        auto add = [&](std::string cond) {
+            w.sql += w.sql.empty() ? " WHERE " : " AND ";
+            w.sql += cond;
+        };
+        if (q.since) {
+            add("time >= ?");
+            w.args.emplace_back(q.since->time_since_epoch().count());
+        }
+        if (q.until) {
+            add("time < ?");
+            w.args.emplace_back(q.until->time_since_epoch().count());
+        }
+        if (!q.machine.empty()) {
+            if (auto like = machine_like_pattern(q.machine)) {
+                add("machine_key LIKE ? ESCAPE '\\'");
+                w.args.emplace_back(std::move(*like));
+            } else {
+                add("machine_key = ?");
+                w.args.emplace_back(machine_exact_key(q.machine));
+            }
+        }
+        if (with_outcome && q.outcome) {
+            add("outcome = ?");
+            w.args.emplace_back(std::string(to_string(*q.outcome)));
+        }
+        return w;
+    }
+
+    static void bind_args(sqlite3_stmt* s, const Where& w) {
+        int i = 1;
+        for (const auto& a : w.args) {
+            if (const auto* n = std::get_if<std::int64_t>(&a))
+                sqlite3_bind_int64(s, i++, *n);
+            else
+                bind(s, i++, std::get<std::string>(a));
+        }
+    }
+
+    StoreResult<std::vector<DecisionRecord>> query(const DecisionQuery& q) override {
+        const Where w = where_clause(q, true);
+        std::string sql = std::string(kSelect) + w.sql + " ORDER BY time DESC, id DESC";
+        if (q.limit != 0)
+            sql += " LIMIT " + std::to_string(q.limit);
+        std::lock_guard lock(mu);
+        auto s = prepare(sql.c_str(), false);
+        if (!s)
+            return std::unexpected(s.error());
+        bind_args(s->get(), w);
+        std::vector<DecisionRecord> out;
+        int rc;
+        while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
+            internal::RawRow row;
+            for (std::size_t c = 0; c < internal::kColCount; ++c) {
+                const int col = static_cast<int>(c);
+                if (sqlite3_column_type(s->get(), col) == SQLITE_NULL)
+                    continue;
+                const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s->get(), col));
+                const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s->get(), col));
+                row[c] = std::string_view(p != nullptr ? p : "", n);
+            }
+            auto r = internal::decode_row(row, path);
+            if (!r)
+                return std::unexpected(r.error());
+            out.push_back(std::move(*r));
+        }
+        if (rc != SQLITE_DONE)
+            return std::unexpected(error(kind_of(rc), "reading records", rc));
+        return out;
+    }
+
+    StoreResult<OutcomeCounts> count_by_outcome(const DecisionQuery& q) override {
+        const Where w = where_clause(q, false);
+        const std::string sql =
+            "SELECT outcome, count(*) FROM opennap_decision" + w.sql + " GROUP BY outcome";
+        std::lock_guard lock(mu);
+        auto s = prepare(sql.c_str(), false);
+        if (!s)
+            return std::unexpected(s.error());
+        bind_args(s->get(), w);
+        OutcomeCounts out;
+        int rc;
+        while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
+            const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s->get(), 0));
+            const auto o = parse_outcome(p != nullptr ? p : "");
+            if (!o)
+                return std::unexpected(
+                    StoreError{K::Corrupt, path, "not a known outcome", 0, "outcome", ""});
+            out.by_outcome[static_cast<std::size_t>(*o)] +=
+                static_cast<std::uint64_t>(sqlite3_column_int64(s->get(), 1));
+        }
+        if (rc != SQLITE_DONE)
+            return std::unexpected(error(kind_of(rc), "counting records", rc));
+        return out;
+    }
+
+    StoreResult<std::uint64_t> prune(Timestamp before) override {
+        std::lock_guard lock(mu);
+        auto s = prepare("DELETE FROM opennap_decision WHERE time < ?", false);
+        if (!s)
+            return std::unexpected(s.error());
+        sqlite3_bind_int64(s->get(), 1, before.time_since_epoch().count());
+        const int rc = sqlite3_step(s->get());
+        if (rc != SQLITE_DONE)
+            return std::unexpected(error(kind_of(rc), "pruning", rc));
+        return static_cast<std::uint64_t>(sqlite3_changes64(db));
+    }
+};
+
+}  // namespace
+
+StoreResult<std::unique_ptr<AuditStore>> open_sqlite_store(const SqliteOptions& options) {
+    auto st = std::make_unique<SqliteStore>();
+    st->path = options.path.string();
+    const int flags =
+        (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int rc = sqlite3_open_v2(st->path.c_str(), &st->db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const K k = (rc & 0xFF) == SQLITE_CANTOPEN || (rc & 0xFF) == SQLITE_PERM ? K::Unreadable
+                                                                                 : kind_of(rc);
+        return std::unexpected(st->error(k, "cannot open", rc));
+    }
+    sqlite3_busy_timeout(st->db, static_cast<int>(options.busy_timeout.count()));
+    if (auto r = st->init(options.read_only); !r)
+        return std::unexpected(r.error());
+    if (!options.read_only) {
+        rc = sqlite3_exec(
+            st->db, options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+            nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK)
+            return std::unexpected(st->error(kind_of(rc), "setting synchronous", rc));
+    }
+    return std::unique_ptr<AuditStore>(std::move(st));
+}
+
+}  // namespace opennap::store

@@ -1,0 +1,197 @@
+// SQLite-only behaviour: another connection holding the write lock (busy: Unavailable, and the
+// writer waits it out), readers during writes (WAL), kill -9 losing only what was not flushed,
+// and paths that cannot be opened.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "opennap/store/audit_writer.h"
+#include "opennap/store/sqlite_store.h"
+#include "store/harness.h"
+
+namespace opennap::store {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::sample_record;
+
+class SqliteTest : public ::testing::Test {
+  protected:
+    std::unique_ptr<AuditStore> open(std::chrono::milliseconds busy = 2000ms) {
+        SqliteOptions o;
+        o.path = path();
+        o.busy_timeout = busy;
+        auto s = open_sqlite_store(o);
+        EXPECT_TRUE(s) << (s ? "" : s.error().to_string());
+        return s ? std::move(*s) : nullptr;
+    }
+    std::filesystem::path path() const { return dir_.path() / "audit.db"; }
+    std::size_t count() {
+        SqliteOptions o;
+        o.path = path();
+        o.read_only = true;
+        auto s = open_sqlite_store(o);
+        if (!s)
+            return 0;
+        auto c = (*s)->count_by_outcome({});
+        return c ? static_cast<std::size_t>(c->total()) : 0;
+    }
+
+    // Another process's connection holding the write lock (BEGIN IMMEDIATE) until release().
+    struct Locker {
+        sqlite3* db = nullptr;
+        explicit Locker(const std::filesystem::path& p) {
+            EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+            EXPECT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        void release() {
+            if (db != nullptr) {
+                sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+                sqlite3_close(db);
+                db = nullptr;
+            }
+        }
+        ~Locker() { release(); }
+    };
+
+    testing::TempDir dir_;
+};
+
+TEST_F(SqliteTest, BusyDatabaseIsUnavailableThenWorks) {
+    auto s = open(50ms);
+    ASSERT_TRUE(s);
+    Locker lock(path());
+    std::vector<DecisionRecord> one = {sample_record(1)};
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = s->append(one);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, StoreError::Kind::Unavailable) << r.error().to_string();
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 40ms);  // waited busy_timeout
+    EXPECT_NE(r.error().code.find("SQLite 5"), std::string::npos) << r.error().code;  // BUSY
+    // Readers are not blocked by the writer's lock (WAL).
+    EXPECT_TRUE(s->query({}));
+    lock.release();
+    EXPECT_TRUE(s->append(one));
+    EXPECT_EQ(count(), 1u);
+}
+
+TEST_F(SqliteTest, WriterWaitsOutALockedDatabase) {
+    WriterOptions wo;
+    wo.batch_size = 10;
+    wo.flush_interval = 10ms;
+    wo.retry_min = 10ms;
+    wo.retry_max = 50ms;
+    AuditWriter w(open(20ms), wo);
+    auto lock = std::make_unique<Locker>(path());
+    for (int i = 0; i < 30; ++i)
+        w.submit(sample_record(i));
+    std::this_thread::sleep_for(300ms);
+    EXPECT_GT(w.stats().write_errors, 0u);
+    EXPECT_EQ(w.stats().written, 0u);
+    lock.reset();
+    EXPECT_TRUE(w.flush(10s));
+    EXPECT_EQ(w.stop(), 0u);
+    EXPECT_EQ(count(), 30u);
+}
+
+TEST_F(SqliteTest, SecondOpenerOnALockedNewDatabaseIsUnavailable) {
+    // The schema is created under the write lock; an opener that cannot get it says so.
+    { ASSERT_TRUE(open()); }
+    std::filesystem::remove(path());
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    SqliteOptions o;
+    o.path = path();
+    o.busy_timeout = 20ms;
+    auto s = open_sqlite_store(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, StoreError::Kind::Unavailable) << s.error().to_string();
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    EXPECT_TRUE(open_sqlite_store(o));
+}
+
+TEST_F(SqliteTest, KillNineLosesOnlyWhatWasNotFlushed) {
+    // A child process writes 100 records and flushes, queues 50 more (never written: no batch
+    // is full and the interval is an hour), then is killed with SIGKILL.
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        SqliteOptions o;
+        o.path = path();
+        auto s = open_sqlite_store(o);
+        if (!s)
+            ::_exit(2);
+        WriterOptions wo;
+        wo.batch_size = 1000;
+        wo.flush_interval = 1h;
+        AuditWriter w(std::move(*s), wo);
+        for (int i = 0; i < 100; ++i)
+            w.submit(sample_record(i));
+        if (!w.flush(10s))
+            ::_exit(3);
+        for (int i = 100; i < 150; ++i)
+            w.submit(sample_record(i));
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    EXPECT_EQ(count(), 100u);
+    // The database is intact and writable after the crash.
+    auto s = open();
+    ASSERT_TRUE(s);
+    std::vector<DecisionRecord> one = {sample_record(500)};
+    EXPECT_TRUE(s->append(one));
+    EXPECT_EQ(count(), 101u);
+}
+
+TEST_F(SqliteTest, PathsThatCannotBeOpened) {
+    SqliteOptions o;
+    o.path = dir_.path() / "no" / "such" / "dir" / "audit.db";
+    auto s = open_sqlite_store(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, StoreError::Kind::Unreadable) << s.error().to_string();
+    EXPECT_NE(s.error().to_string().find(o.path.string()), std::string::npos);
+    // Not a database.
+    {
+        std::ofstream f(path());
+        f << std::string(4096, 'x');
+    }
+    o.path = path();
+    s = open_sqlite_store(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, StoreError::Kind::Corrupt) << s.error().to_string();
+    // Read-only on a missing file.
+    o.path = dir_.path() / "missing.db";
+    o.read_only = true;
+    s = open_sqlite_store(o);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, StoreError::Kind::Unreadable);
+    EXPECT_FALSE(std::filesystem::exists(o.path));
+}
+
+TEST_F(SqliteTest, FullSyncOption) {
+    SqliteOptions o;
+    o.path = path();
+    o.full_sync = true;
+    auto s = open_sqlite_store(o);
+    ASSERT_TRUE(s);
+    std::vector<DecisionRecord> one = {sample_record(1)};
+    EXPECT_TRUE((*s)->append(one));
+    EXPECT_EQ((*s)->kind(), "sqlite");
+    EXPECT_EQ((*s)->where(), path().string());
+}
+
+}  // namespace
+}  // namespace opennap::store

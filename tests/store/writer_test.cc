@@ -1,0 +1,249 @@
+// AuditWriter against a scripted store: batch sizes and the flush interval, a full queue (wait,
+// then drop and count), retries with back-off, record-by-record retry of a rejected batch,
+// retention pruning, and the metrics it registers.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "opennap/metrics/registry.h"
+#include "opennap/store/audit_writer.h"
+#include "store/harness.h"
+
+namespace opennap::store {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::sample_record;
+
+// Keeps what is appended; can fail, reject, or hold appends until released.
+struct Script {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::size_t> batch_sizes;
+    std::vector<DecisionRecord> stored;
+    int fail_next = 0;  // Unavailable for this many calls
+    bool hold = false;  // appends wait until hold is false
+    int appends = 0;
+    std::vector<Timestamp> prunes;
+};
+
+class FakeStore final : public AuditStore {
+  public:
+    explicit FakeStore(std::shared_ptr<Script> s) : s_(std::move(s)) {}
+    std::string_view kind() const noexcept override { return "fake"; }
+    const std::string& where() const noexcept override { return where_; }
+    StoreResult<void> append(std::span<const DecisionRecord> batch) override {
+        std::unique_lock lock(s_->mu);
+        ++s_->appends;
+        s_->cv.wait(lock, [&] { return !s_->hold; });
+        if (s_->fail_next > 0) {
+            --s_->fail_next;
+            return std::unexpected(
+                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+        }
+        for (const auto& r : batch) {
+            if (r.machine_name == "reject-me")
+                return std::unexpected(
+                    StoreError{StoreError::Kind::Rejected, where_, "no", 0, "", ""});
+        }
+        s_->batch_sizes.push_back(batch.size());
+        s_->stored.insert(s_->stored.end(), batch.begin(), batch.end());
+        return {};
+    }
+    StoreResult<std::vector<DecisionRecord>> query(const DecisionQuery&) override { return {}; }
+    StoreResult<OutcomeCounts> count_by_outcome(const DecisionQuery&) override { return {}; }
+    StoreResult<std::uint64_t> prune(Timestamp before) override {
+        std::lock_guard lock(s_->mu);
+        s_->prunes.push_back(before);
+        return 7;
+    }
+
+  private:
+    std::shared_ptr<Script> s_;
+    std::string where_ = "fake";
+};
+
+std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
+    return std::make_unique<FakeStore>(s);
+}
+
+TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
+    auto s = std::make_shared<Script>();
+    WriterOptions o;
+    o.batch_size = 10;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 35; ++i)
+        w.submit(sample_record(i));
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (w.stats().written < 30 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(w.stats().written, 30u);
+    EXPECT_EQ(w.stats().queued, 5u);  // waits for the interval (an hour) or stop
+    EXPECT_EQ(w.stop(), 0u);
+    std::lock_guard lock(s->mu);
+    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{10, 10, 10, 5}));
+    ASSERT_EQ(s->stored.size(), 35u);
+    for (int i = 0; i < 35; ++i)
+        EXPECT_EQ(s->stored[static_cast<std::size_t>(i)], sample_record(i));  // in order
+}
+
+TEST(AuditWriter, FlushWritesAPartialBatch) {
+    auto s = std::make_shared<Script>();
+    WriterOptions o;
+    o.batch_size = 100;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    w.submit(sample_record(1));
+    w.submit(sample_record(2));
+    EXPECT_TRUE(w.flush(5s));
+    EXPECT_EQ(w.stats().written, 2u);
+    EXPECT_TRUE(w.flush(5s));  // nothing to do
+}
+
+TEST(AuditWriter, FullQueueWaitsThenDropsAndCounts) {
+    auto s = std::make_shared<Script>();
+    s->hold = true;  // the database is stuck
+    metrics::Registry reg;
+    WriterOptions o;
+    o.batch_size = 2;
+    o.queue_capacity = 4;
+    o.flush_interval = 1ms;
+    o.max_block = 30ms;
+    o.registry = &reg;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(w.submit(sample_record(i)), AuditWriter::Submit::Queued);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(w.submit(sample_record(4)), AuditWriter::Submit::Dropped);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 25ms);
+    EXPECT_EQ(w.stats().dropped, 1u);
+    EXPECT_EQ(w.stats().blocked, 1u);
+    // Room comes while a submitter waits: it is queued after waiting.
+    std::thread release([&] {
+        std::this_thread::sleep_for(5ms);
+        std::lock_guard lock(s->mu);
+        s->hold = false;
+        s->cv.notify_all();
+    });
+    const auto r = w.submit(sample_record(5));
+    release.join();
+    EXPECT_TRUE(r == AuditWriter::Submit::QueuedBlocked || r == AuditWriter::Submit::Dropped);
+    EXPECT_EQ(w.stop(), 0u);
+    const std::uint64_t queued_blocked = r == AuditWriter::Submit::QueuedBlocked ? 1 : 0;
+    EXPECT_EQ(w.stats().written, 4u + queued_blocked);
+    const std::string text = reg.render();
+    EXPECT_NE(text.find("opennap_audit_records_dropped_total " +
+                        std::to_string(2 - queued_blocked) + "\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("opennap_audit_submit_blocked_total 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("opennap_audit_queue_records 0\n"), std::string::npos) << text;
+}
+
+TEST(AuditWriter, UnboundedBlockingNeverDrops) {
+    auto s = std::make_shared<Script>();
+    WriterOptions o;
+    o.batch_size = 1;
+    o.queue_capacity = 1;
+    o.flush_interval = 1ms;
+    o.max_block = std::chrono::milliseconds::max();
+    AuditWriter w(fake(s), o);
+    {
+        std::lock_guard lock(s->mu);
+        s->hold = true;
+    }
+    std::thread release([&] {
+        std::this_thread::sleep_for(50ms);
+        std::lock_guard lock(s->mu);
+        s->hold = false;
+        s->cv.notify_all();
+    });
+    int blocked = 0;
+    for (int i = 0; i < 20; ++i)
+        blocked += w.submit(sample_record(i)) == AuditWriter::Submit::QueuedBlocked ? 1 : 0;
+    release.join();
+    EXPECT_GT(blocked, 0);
+    EXPECT_EQ(w.stop(), 0u);
+    EXPECT_EQ(w.stats().dropped, 0u);
+    EXPECT_EQ(w.stats().written, 20u);
+}
+
+TEST(AuditWriter, RetriesWithBackOff) {
+    auto s = std::make_shared<Script>();
+    s->fail_next = 4;
+    WriterOptions o;
+    o.batch_size = 5;
+    o.flush_interval = 1ms;
+    o.retry_min = 10ms;
+    o.retry_max = 20ms;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 5; ++i)
+        w.submit(sample_record(i));
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(w.flush(5s));
+    // 10 + 20 + 20 + 20 ms of back-off.
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 65ms);
+    EXPECT_EQ(w.stats().write_errors, 4u);
+    EXPECT_EQ(w.stats().written, 5u);
+    std::lock_guard lock(s->mu);
+    EXPECT_EQ(s->appends, 5);
+    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{5}));  // the same batch, kept whole
+}
+
+TEST(AuditWriter, ARejectedBatchIsRetriedRecordByRecord) {
+    auto s = std::make_shared<Script>();
+    metrics::Registry reg;
+    WriterOptions o;
+    o.batch_size = 4;
+    o.flush_interval = 1h;
+    o.registry = &reg;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 4; ++i) {
+        DecisionRecord r = sample_record(i);
+        if (i == 2)
+            r.machine_name = "reject-me";
+        w.submit(std::move(r));
+    }
+    EXPECT_TRUE(w.flush(5s));
+    EXPECT_EQ(w.stats().written, 3u);
+    EXPECT_EQ(w.stats().rejected, 1u);
+    EXPECT_NE(reg.render().find("opennap_audit_records_rejected_total 1\n"), std::string::npos);
+    std::lock_guard lock(s->mu);
+    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{1, 1, 1}));
+}
+
+TEST(AuditWriter, RetentionPrunesPeriodically) {
+    auto s = std::make_shared<Script>();
+    WriterOptions o;
+    o.retention = std::chrono::hours(24 * 30);
+    o.prune_interval = std::chrono::seconds(3600);
+    AuditWriter w(fake(s), o);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (w.stats().pruned == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(w.stats().pruned, 7u);  // once at start; the next in an hour
+    w.stop();
+    std::lock_guard lock(s->mu);
+    ASSERT_EQ(s->prunes.size(), 1u);
+    const auto now = std::chrono::system_clock::now();
+    const auto age = now - s->prunes[0];
+    EXPECT_GE(age, std::chrono::hours(24 * 30));
+    EXPECT_LT(age, std::chrono::hours(24 * 30) + std::chrono::minutes(1));
+}
+
+TEST(AuditWriter, SubmitAfterStopIsDroppedAndStopIsIdempotent) {
+    auto s = std::make_shared<Script>();
+    AuditWriter w(fake(s));
+    w.submit(sample_record(1));
+    EXPECT_EQ(w.stop(), 0u);
+    EXPECT_EQ(w.stop(), 0u);
+    EXPECT_EQ(w.submit(sample_record(2)), AuditWriter::Submit::Dropped);
+    EXPECT_EQ(w.stats().written, 1u);
+    EXPECT_EQ(w.store().kind(), "fake");
+}
+
+}  // namespace
+}  // namespace opennap::store
