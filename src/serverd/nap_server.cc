@@ -1,0 +1,607 @@
+#include "opennap/serverd/nap_server.h"
+
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <asio.hpp>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "opennap/policy/evaluate.h"
+#include "opennap/radius/dictionary.h"
+#include "opennap/server/shv_host.h"
+#include "opennap/serverd/pipeline.h"
+#include "opennap/serverd/validators.h"
+#include "opennap/store/server_metrics.h"
+
+namespace opennap::serverd {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---- duplicate detection (RFC 5080 §2.2.2)
+// -------------------------------------------------------
+
+// A request is identified by where it came from, its Identifier and its Request Authenticator.
+struct DupKey {
+    std::array<std::uint8_t, 16> address{};
+    std::uint16_t port = 0;
+    std::uint8_t family = 0;
+    std::uint8_t identifier = 0;
+    radius::Authenticator authenticator{};
+    friend bool operator==(const DupKey&, const DupKey&) = default;
+};
+struct DupKeyHash {
+    std::size_t operator()(const DupKey& k) const noexcept {
+        std::uint64_t h = 1469598103934665603ull;
+        auto mix = [&](const std::uint8_t* p, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i)
+                h = (h ^ p[i]) * 1099511628211ull;
+        };
+        mix(k.address.data(), k.address.size());
+        mix(reinterpret_cast<const std::uint8_t*>(&k.port), sizeof k.port);
+        mix(&k.identifier, 1);
+        mix(k.authenticator.data(), k.authenticator.size());
+        return static_cast<std::size_t>(h);
+    }
+};
+
+// Answers kept to answer a retransmission again, and requests still being worked on (a copy
+// arriving then is dropped). Bounded in time (`lifetime`) and in size (`capacity`, oldest out).
+class DupCache {
+  public:
+    DupCache(std::chrono::milliseconds lifetime, std::size_t capacity)
+        : lifetime_(lifetime), per_shard_(std::max<std::size_t>(1, capacity / kShards)) {}
+
+    enum class Seen : std::uint8_t { New, InProgress, Answered };
+    // New: recorded as in progress. Answered: `answer` is the answer sent before.
+    Seen check(const DupKey& k, std::vector<std::uint8_t>& answer) {
+        auto& s = shard(k);
+        const auto now = Clock::now();
+        std::lock_guard lock(s.mu);
+        expire(s, now);
+        auto it = s.map.find(k);
+        if (it != s.map.end()) {
+            if (it->second.answer.empty())
+                return Seen::InProgress;
+            answer = it->second.answer;
+            return Seen::Answered;
+        }
+        s.map.emplace(k, Entry{{}, now + lifetime_});
+        s.order.push_back(k);
+        while (s.order.size() > per_shard_) {
+            s.map.erase(s.order.front());
+            s.order.pop_front();
+        }
+        return Seen::New;
+    }
+    void answered(const DupKey& k, const std::vector<std::uint8_t>& answer) {
+        auto& s = shard(k);
+        std::lock_guard lock(s.mu);
+        if (auto it = s.map.find(k); it != s.map.end())
+            it->second.answer = answer;
+    }
+    void forget(const DupKey& k) {
+        auto& s = shard(k);
+        std::lock_guard lock(s.mu);
+        s.map.erase(k);  // its place in `order` expires harmlessly
+    }
+
+  private:
+    static constexpr std::size_t kShards = 16;
+    struct Entry {
+        std::vector<std::uint8_t> answer;  // empty: in progress
+        Clock::time_point expires;
+    };
+    struct Shard {
+        std::mutex mu;
+        std::unordered_map<DupKey, Entry, DupKeyHash> map;
+        std::deque<DupKey> order;
+    };
+    Shard& shard(const DupKey& k) { return shards_[DupKeyHash{}(k) % kShards]; }
+    static void expire(Shard& s, Clock::time_point now) {
+        while (!s.order.empty()) {
+            auto it = s.map.find(s.order.front());
+            if (it != s.map.end() && it->second.expires > now)
+                break;
+            if (it != s.map.end())
+                s.map.erase(it);
+            s.order.pop_front();
+        }
+    }
+    std::chrono::milliseconds lifetime_;
+    std::size_t per_shard_;
+    std::array<Shard, kShards> shards_;
+};
+
+policy::IpAddress address_of(const sockaddr_storage& ss, std::uint16_t* port) {
+    policy::IpAddress ip;
+    if (ss.ss_family == AF_INET) {
+        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+        std::memcpy(ip.bytes.data(), &a.sin_addr, 4);
+        *port = ntohs(a.sin_port);
+        return ip;
+    }
+    const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    ip.family = policy::IpAddress::Family::V6;
+    std::memcpy(ip.bytes.data(), &a6.sin6_addr, 16);
+    *port = ntohs(a6.sin6_port);
+    return ip.unmapped();
+}
+
+// ---- the served configuration
+// --------------------------------------------------------------------
+
+struct State {
+    policy::ServerConfig config;
+    std::shared_ptr<server::ShvHost> host;
+    std::uint64_t generation = 0;
+};
+
+// Per thread: a SharedSecret (OpenSSL contexts, not shareable between threads) per RADIUS client
+// of the configuration generation the thread last used.
+struct SecretCache {
+    std::uint64_t generation = ~0ull;
+    std::vector<std::optional<radius::SharedSecret>> secrets;
+};
+thread_local SecretCache t_secrets;
+
+radius::SharedSecret* secret_for(const State& st, std::size_t client) {
+    if (t_secrets.generation != st.generation) {
+        t_secrets.secrets.clear();
+        t_secrets.secrets.resize(st.config.radius.clients.size());
+        t_secrets.generation = st.generation;
+    }
+    auto& slot = t_secrets.secrets[client];
+    if (!slot) {
+        auto s = radius::SharedSecret::create(st.config.radius.clients[client].secret);
+        if (!s)
+            return nullptr;
+        slot.emplace(std::move(*s));
+    }
+    return &*slot;
+}
+
+std::expected<std::shared_ptr<server::ShvHost>, std::string> make_host(
+    const policy::ServerConfig& config) {
+    server::ShvHostOptions o;
+    o.timeout = config.server.shv_timeout;
+    o.info.server_name =
+        utf8_to_utf16(config.server.name.empty() ? std::string("napserver") : config.server.name);
+    o.info.server_description = utf8_to_utf16(config.server.description);
+    auto host = std::make_shared<server::ShvHost>(std::move(o));
+    for (const auto& shv : config.shvs) {
+        auto r = registration_for(shv);
+        if (!r)
+            return std::unexpected(r.error());
+        if (const auto s = host->register_validator(std::move(*r)); s.failed())
+            return std::unexpected("SHV " + shv.name + ": registration failed: " + to_string(s));
+    }
+    return host;
+}
+
+}  // namespace
+
+// ---- the server
+// ----------------------------------------------------------------------------------
+
+class NapServer::Impl {
+  public:
+    std::shared_ptr<store::AuditWriter> audit;
+    std::shared_ptr<metrics::Registry> registry;
+    std::unique_ptr<store::ServerMetrics> metrics;
+    std::unique_ptr<DupCache> dups;
+
+    mutable std::mutex state_mu;
+    std::shared_ptr<const State> state;
+    std::atomic<std::uint64_t> generation{0};
+
+    struct Worker {
+        asio::io_context io;
+        std::vector<std::unique_ptr<asio::ip::udp::socket>> sockets;
+        std::thread thread;
+    };
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<policy::Endpoint> bound;
+
+    std::atomic<bool> stopping{false};
+    std::atomic<std::uint64_t> in_flight{0};
+    std::mutex drain_mu;
+    std::condition_variable drain_cv;
+    std::atomic<std::uint64_t> requests{0}, answered{0}, dropped{0};
+
+    std::shared_ptr<const State> current() {
+        thread_local std::shared_ptr<const State> cached;
+        thread_local const Impl* owner = nullptr;
+        if (owner != this || !cached || cached->generation != generation.load()) {
+            std::lock_guard lock(state_mu);
+            cached = state;
+            owner = this;
+        }
+        return cached;
+    }
+
+    void drop(store::DropReason why) {
+        ++dropped;
+        if (metrics)
+            metrics->dropped(why);
+    }
+
+    // A request waiting for its SHVs.
+    struct Pending {
+        std::shared_ptr<const State> state;
+        std::size_t client = 0;
+        std::vector<std::uint8_t> request;
+        NapRequest nap;
+        sockaddr_storage from{};
+        socklen_t from_len = 0;
+        policy::IpAddress source;
+        int fd = -1;
+        DupKey key;
+        Clock::time_point t0;
+        bool message_authenticator = false;
+    };
+
+    void send(int fd, const std::vector<std::uint8_t>& bytes, const sockaddr_storage& to,
+              socklen_t len) {
+        if (::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT,
+                     reinterpret_cast<const sockaddr*>(&to), len) >= 0)
+            ++answered;
+    }
+
+    void process(int fd, const std::uint8_t* data, std::size_t n, const sockaddr_storage& from,
+                 socklen_t from_len) {
+        ++requests;
+        if (metrics)
+            metrics->request();
+        const auto t0 = Clock::now();
+        std::uint16_t port = 0;
+        const policy::IpAddress src = address_of(from, &port);
+        auto st = current();
+        const policy::RadiusClient* client = policy::find_client(st->config, src);
+        if (client == nullptr) {
+            spdlog::debug("datagram from {} dropped: not a configured RADIUS client",
+                          src.to_string());
+            drop(store::DropReason::UnknownClient);
+            return;
+        }
+        const auto client_index =
+            static_cast<std::size_t>(client - st->config.radius.clients.data());
+        auto p = radius::decode_packet(std::span(data, n));
+        if (!p) {
+            spdlog::debug("datagram from {} dropped: {}", src.to_string(), p.error().message());
+            drop(store::DropReason::Malformed);
+            return;
+        }
+        radius::SharedSecret* secret = secret_for(*st, client_index);
+        if (secret == nullptr) {
+            drop(store::DropReason::BadAuthenticator);
+            return;
+        }
+        if (p->code() == radius::Code::StatusServer) {
+            if (!radius::verify_request(*p, *secret, true).ok()) {
+                drop(store::DropReason::BadAuthenticator);
+                return;
+            }
+            if (auto a = build_status_answer(*p, *secret))
+                send(fd, *a, from, from_len);
+            return;
+        }
+        if (p->code() != radius::Code::AccessRequest) {
+            spdlog::debug("{} from {} dropped: napserver answers Access-Request and Status-Server",
+                          radius::name(p->code()), src.to_string());
+            drop(store::DropReason::Malformed);
+            return;
+        }
+        if (auto check = radius::verify_request(*p, *secret, client->require_message_authenticator);
+            !check.ok()) {
+            spdlog::debug("Access-Request from {} ({}) dropped: {}", src.to_string(), client->name,
+                          radius::to_string(check.status));
+            drop(store::DropReason::BadAuthenticator);
+            return;
+        }
+        DupKey key;
+        key.address = src.bytes;
+        key.family = src.is_v4() ? 4 : 6;
+        key.port = port;
+        key.identifier = p->identifier();
+        std::copy(p->authenticator().begin(), p->authenticator().end(), key.authenticator.begin());
+        std::vector<std::uint8_t> previous;
+        switch (dups->check(key, previous)) {
+            case DupCache::Seen::Answered:
+                send(fd, previous, from, from_len);
+                return;
+            case DupCache::Seen::InProgress:
+                drop(store::DropReason::Duplicate);
+                return;
+            case DupCache::Seen::New:
+                break;
+        }
+        auto pending = std::make_shared<Pending>();
+        pending->state = st;
+        pending->client = client_index;
+        pending->request.assign(data, data + n);
+        pending->nap = read_nap_request(*p);
+        pending->from = from;
+        pending->from_len = from_len;
+        pending->source = src;
+        pending->fd = fd;
+        pending->key = key;
+        pending->t0 = t0;
+        pending->message_authenticator = client->require_message_authenticator ||
+                                         p->find(radius::Attr::MessageAuthenticator).has_value();
+        if (!pending->nap.problem.empty())
+            spdlog::warn("Access-Request from {} ({}): {}; treated as not NAP-capable",
+                         src.to_string(), client->name, pending->nap.problem);
+        ++in_flight;
+        if (!pending->nap.soh) {
+            finish(*pending, nullptr);
+            return;
+        }
+        server::ValidationInput input = pending->nap.input;
+        const auto s = st->host->validate(
+            std::move(input),
+            [this, pending](server::ValidationResult&& r) { finish(*pending, &r); });
+        if (s.failed()) {
+            spdlog::warn("Access-Request from {} dropped: the SHV host refused it ({})",
+                         src.to_string(), to_string(s));
+            dups->forget(key);
+            drop(store::DropReason::Overload);
+            done_one();
+        }
+    }
+
+    void done_one() {
+        if (--in_flight == 0 && stopping.load()) {
+            std::lock_guard lock(drain_mu);
+            drain_cv.notify_all();
+        }
+    }
+
+    void finish(Pending& q, const server::ValidationResult* result) {
+        const auto& config = q.state->config;
+        const policy::RadiusClient& client = config.radius.clients[q.client];
+        std::vector<policy::ShvVerdict> verdicts;
+        if (result != nullptr)
+            verdicts = verdicts_of(config, *result);
+        policy::RequestFacts facts;
+        facts.nas_type = q.nap.nas_type ? q.nap.nas_type : client.nas_type;
+        facts.client_address = q.source;
+        facts.nas_address = q.nap.nas_address;
+        facts.machine_name = q.nap.machine_name;
+        facts.soh_present = q.nap.soh.has_value();
+        facts.now = FileTime::now();
+        const policy::Decision decision = policy::evaluate(config, facts, verdicts);
+        auto request = radius::decode_packet(q.request);
+        radius::SharedSecret* secret = secret_for(*q.state, q.client);
+        if (request && secret != nullptr) {
+            auto sohr = sohr_for(config, decision, q.nap, result);
+            auto answer = build_answer(*request, decision, sohr, q.nap.wrapping,
+                                       q.message_authenticator, *secret);
+            if (!answer && sohr) {
+                spdlog::warn(
+                    "the answer to {} with its SoH response does not fit a RADIUS "
+                    "packet ({}); sent without it",
+                    q.source.to_string(), answer.error().message());
+                answer = build_answer(*request, decision, std::nullopt, q.nap.wrapping,
+                                      q.message_authenticator, *secret);
+            }
+            if (answer) {
+                send(q.fd, *answer, q.from, q.from_len);
+                dups->answered(q.key, *answer);
+            } else {
+                spdlog::error("no answer to {}: {}", q.source.to_string(),
+                              answer.error().message());
+                dups->forget(q.key);
+            }
+        }
+        const auto latency = Clock::now() - q.t0;
+        store::DecisionRecord record = record_of(
+            RecordContext{config.server.name, &client, q.source, latency}, q.nap, decision, result);
+        spdlog::debug("{} ({}) machine '{}': {} (network policy '{}')", q.source.to_string(),
+                      client.name, q.nap.machine_name, policy::to_string(decision.access),
+                      decision.network_policy);
+        if (metrics) {
+            metrics->decision(record.outcome);
+            metrics->request_seconds(std::chrono::duration<double>(latency).count());
+            for (const auto& s : record.shvs) {
+                if (s.latency_us != 0)
+                    metrics->shv_latency(s.id).observe(s.latency_us / 1e6);
+            }
+        }
+        if (audit && audit->submit(std::move(record)) == store::AuditWriter::Submit::Dropped) {
+            if (metrics)
+                metrics->dropped(store::DropReason::AuditUnavailable);
+        }
+        done_one();
+    }
+
+    // Reads what the socket has (in batches of up to 32), then waits again.
+    void arm(Worker& w, asio::ip::udp::socket& s) {
+        s.async_wait(asio::socket_base::wait_read, [this, &w, &s](const asio::error_code& ec) {
+            if (ec || stopping.load())
+                return;
+            constexpr unsigned kBatch = 32;
+            static thread_local std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
+            std::array<mmsghdr, kBatch> msgs{};
+            std::array<iovec, kBatch> iov{};
+            std::array<sockaddr_storage, kBatch> from{};
+            const int fd = s.native_handle();
+            for (int rounds = 0; rounds < 8; ++rounds) {
+                for (unsigned i = 0; i < kBatch; ++i) {
+                    iov[i] = {bufs[i].data(), bufs[i].size()};
+                    msgs[i].msg_hdr = {};
+                    msgs[i].msg_hdr.msg_iov = &iov[i];
+                    msgs[i].msg_hdr.msg_iovlen = 1;
+                    msgs[i].msg_hdr.msg_name = &from[i];
+                    msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+                }
+                const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+                if (n <= 0)
+                    break;
+                for (int i = 0; i < n; ++i) {
+                    if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+                        drop(store::DropReason::Malformed);  // over 4096 octets
+                        continue;
+                    }
+                    process(fd, bufs[i].data(), msgs[i].msg_len, from[i],
+                            msgs[i].msg_hdr.msg_namelen);
+                }
+                if (static_cast<unsigned>(n) < kBatch)
+                    break;
+            }
+            arm(w, s);
+        });
+    }
+};
+
+std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
+    policy::ServerConfig config, std::shared_ptr<store::AuditWriter> audit,
+    std::shared_ptr<metrics::Registry> registry) {
+    std::unique_ptr<NapServer> server(new NapServer());
+    server->impl_ = std::make_unique<Impl>();
+    auto& im = *server->impl_;
+    im.audit = std::move(audit);
+    im.registry = std::move(registry);
+    if (im.registry)
+        im.metrics = std::make_unique<store::ServerMetrics>(*im.registry);
+    im.dups = std::make_unique<DupCache>(config.radius.duplicate_cache, 1u << 18);
+    auto host = make_host(config);
+    if (!host)
+        return std::unexpected(host.error());
+    auto st = std::make_shared<State>();
+    st->host = std::move(*host);
+    st->generation = 1;
+    const unsigned nworkers = std::max(1u, config.server.workers);
+    const auto listen = config.radius.listen;
+    st->config = std::move(config);
+    im.state = st;
+    im.generation = 1;
+
+    for (unsigned i = 0; i < nworkers; ++i)
+        im.workers.push_back(std::make_unique<Impl::Worker>());
+    for (const auto& ep : listen) {
+        policy::Endpoint actual = ep;
+        for (auto& w : im.workers) {
+            asio::ip::address addr;
+            if (ep.address.is_v4()) {
+                addr = asio::ip::make_address_v4(
+                    asio::ip::address_v4::bytes_type{ep.address.bytes[0], ep.address.bytes[1],
+                                                     ep.address.bytes[2], ep.address.bytes[3]});
+            } else {
+                addr = asio::ip::make_address_v6(ep.address.bytes);
+            }
+            asio::ip::udp::endpoint where(addr, actual.port);
+            auto sock = std::make_unique<asio::ip::udp::socket>(w->io);
+            asio::error_code ec;
+            sock->open(where.protocol(), ec);
+            if (!ec) {
+                const int one = 1;
+                ::setsockopt(sock->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+                const int rcvbuf = 4 << 20;
+                ::setsockopt(sock->native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+                if (!ep.address.is_v4())
+                    sock->set_option(asio::ip::v6_only(true), ec);
+                sock->bind(where, ec);
+            }
+            if (ec)
+                return std::unexpected("cannot listen on " + ep.to_string() + ": " + ec.message());
+            actual.port = sock->local_endpoint().port();  // the others share the chosen port
+            w->sockets.push_back(std::move(sock));
+        }
+        im.bound.push_back(actual);
+    }
+    for (auto& w : im.workers) {
+        for (auto& s : w->sockets)
+            im.arm(*w, *s);
+        w->thread = std::thread([&io = w->io] { io.run(); });
+    }
+    return server;
+}
+
+NapServer::~NapServer() {
+    if (impl_)
+        stop();
+}
+
+std::expected<std::vector<std::string>, std::string> NapServer::reload(
+    policy::ServerConfig config) {
+    auto& im = *impl_;
+    auto host = make_host(config);
+    if (!host)
+        return std::unexpected(host.error());
+    std::vector<std::string> warnings;
+    std::shared_ptr<const State> old;
+    {
+        std::lock_guard lock(im.state_mu);
+        old = im.state;
+    }
+    const auto& was = old->config;
+    if (config.radius.listen != was.radius.listen)
+        warnings.push_back("radius.listen changed: takes effect at the next start");
+    if (config.server.workers != was.server.workers)
+        warnings.push_back("server.workers changed: takes effect at the next start");
+    if (config.audit != was.audit)
+        warnings.push_back("[audit] changed: takes effect at the next start");
+    if (config.metrics != was.metrics)
+        warnings.push_back("[metrics] changed: takes effect at the next start");
+    auto st = std::make_shared<State>();
+    st->host = std::move(*host);
+    st->config = std::move(config);
+    st->generation = old->generation + 1;
+    {
+        std::lock_guard lock(im.state_mu);
+        im.state = st;
+    }
+    im.generation = st->generation;
+    return warnings;
+}
+
+void NapServer::stop() {
+    auto& im = *impl_;
+    if (im.stopping.exchange(true))
+        return;
+    for (auto& w : im.workers) {
+        asio::post(w->io, [&w] {
+            for (auto& s : w->sockets) {
+                asio::error_code ignored;
+                s->cancel(ignored);
+            }
+        });
+    }
+    for (auto& w : im.workers) {
+        w->io.stop();
+        if (w->thread.joinable())
+            w->thread.join();
+    }
+    // Requests waiting for their SHVs get their answers (the SHV timeout bounds the wait).
+    std::shared_ptr<const State> st;
+    {
+        std::lock_guard lock(im.state_mu);
+        st = im.state;
+    }
+    const auto bound = st->config.server.shv_timeout + std::chrono::seconds(2);
+    std::unique_lock lock(im.drain_mu);
+    im.drain_cv.wait_for(lock, bound, [&] { return im.in_flight.load() == 0; });
+}
+
+std::vector<policy::Endpoint> NapServer::endpoints() const {
+    return impl_->bound;
+}
+
+NapServerStats NapServer::stats() const {
+    return {impl_->requests.load(), impl_->answered.load(), impl_->dropped.load()};
+}
+
+}  // namespace opennap::serverd

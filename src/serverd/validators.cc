@@ -1,0 +1,97 @@
+#include "opennap/serverd/validators.h"
+
+#include "opennap/core/endian.h"
+#include "opennap/server/isolated_plugin.h"
+#include "opennap/shvs/wshv.h"
+#include "opennap/soh/attributes.h"
+
+namespace opennap::serverd {
+
+namespace {
+
+// The built-in WSHV as an SHV of the host: answers inside validate(), never blocks.
+class WshvValidator final : public server::SystemHealthValidator {
+  public:
+    explicit WshvValidator(shvs::wshv::Settings settings) : settings_(std::move(settings)) {}
+
+    server::Status validate(const std::shared_ptr<server::ValidationRequest>& request,
+                            std::chrono::milliseconds,
+                            const std::shared_ptr<server::ServerCallback>&) override {
+        std::optional<soh::ReportEntry> entry;
+        if (const SoH* soh = request->soh_request())
+            entry = to_entry(*soh);
+        auto result = entry
+                          ? shvs::wshv::validate(settings_, *entry, request->nap_system_generated())
+                          : shvs::wshv::validate(settings_, std::optional<soh::EntryView>{}, false);
+        // The answer goes to the SHA the request came from: under this SHV's id (the WSHA's
+        // 0x00013780 in compatibility mode, OpenNAP's own id otherwise).
+        result.response.id = request->shv_id();
+        return request->set_soh_response(to_soh(result.response));
+    }
+
+  private:
+    shvs::wshv::Settings settings_;
+};
+
+}  // namespace
+
+soh::ReportEntry to_entry(const SoH& soh) {
+    soh::ReportEntry e;
+    for (const auto& a : soh.attributes) {
+        if (a.type == soh::tlv_type::kSystemHealthId && e.id == 0 && a.value.size() == 4) {
+            e.id = load_be32(a.value.data());
+            continue;
+        }
+        e.attributes.push_back(soh::Attribute{a.type, 0, a.value});
+    }
+    return e;
+}
+
+SoH to_soh(const soh::ReportEntry& entry) {
+    SoH soh;
+    const auto id = soh::attr::make_system_health_id(entry.id);
+    soh.attributes.push_back({id.type, id.value});
+    for (const auto& a : entry.attributes)
+        soh.attributes.push_back({a.type, a.value});
+    return soh;
+}
+
+std::expected<server::ValidatorRegistration, std::string> registration_for(
+    const policy::ShvConfig& shv) {
+    server::ValidatorRegistration r;
+    r.info.id = shv.id;
+    r.info.friendly_name = utf8_to_utf16(shv.name.empty() ? "SHV" : shv.name);
+    r.info.vendor_name = u"OpenNAP";
+    r.info.version = u"1.0";
+    r.mapping = shv.mapping;
+    switch (shv.kind) {
+        case policy::ShvKind::wsha: {
+            auto settings = shvs::wshv::parse_settings(*shv.settings);
+            if (!settings) {
+                std::string text = "SHV " + shv.name + ": invalid settings";
+                for (const auto& e : settings.error())
+                    text += "; " + e.to_string();
+                return std::unexpected(text);
+            }
+            r.call_mode = server::CallMode::Inline;
+            r.factory = [s = *settings]()
+                -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
+                return std::make_shared<WshvValidator>(s);
+            };
+            return r;
+        }
+        case policy::ShvKind::plugin: {
+            if (shv.plugin.empty() || shv.plugin[0] != '/')
+                return std::unexpected("SHV " + shv.name + ": plugin must be an absolute path");
+            server::IsolatedPluginOptions o;
+            o.helper_path = server::default_helper_path();
+            o.plugin_path = shv.plugin;
+            r.call_mode = server::CallMode::Pool;
+            r.factory = server::isolated_plugin_factory(std::move(o));
+            return r;
+        }
+    }
+    return std::unexpected("SHV " + shv.name + ": unknown kind");
+}
+
+}  // namespace opennap::serverd
