@@ -91,12 +91,8 @@ void ChangeMonitor::measure_and_compare() {
 }
 
 bool ChangeMonitor::poll_once(std::chrono::milliseconds max_wait) {
-    const auto now = std::chrono::steady_clock::now();
-    auto until_timer = std::chrono::duration_cast<std::chrono::milliseconds>(next_ - now);
-    if (until_timer.count() < 0) {
-        until_timer = std::chrono::milliseconds(0);
-    }
-    const auto wait = std::min(max_wait, until_timer);
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = std::min(Clock::now() + max_wait, next_);
     std::vector<pollfd> fds;
     if (files_) {
         fds.push_back({files_->fd(), POLLIN, 0});
@@ -107,24 +103,31 @@ bool ChangeMonitor::poll_once(std::chrono::milliseconds max_wait) {
     if (units_) {
         fds.push_back({units_->fd(), POLLIN, 0});
     }
-    int n = 0;
-    do {
-        n = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-    } while (n < 0 && errno == EINTR);
     std::size_t events = 0;
-    if (n > 0) {
-        if (files_) {
-            events += files_->drain().size();
+    for (;;) {
+        if (units_) {
+            events += units_->drain();  // sd-bus may hold messages it has already read
         }
-        if (nft_) {
-            events += nft_->drain();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (events > 0 || left.count() <= 0) {
+            break;
         }
-    }
-    if (units_) {
-        events += units_->drain();  // sd-bus may hold messages already read
+        const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1);
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        if (n > 0) {
+            if (files_) {
+                events += files_->drain().size();
+            }
+            if (nft_) {
+                events += nft_->drain();
+            }
+        }
     }
     events_ += events;
-    if (events > 0 || std::chrono::steady_clock::now() >= next_) {
+    if (events > 0 || Clock::now() >= next_) {
         measure_and_compare();
         return true;
     }
