@@ -48,9 +48,7 @@ ProductState ClamAvProduct::measure(const MeasureContext& ctx) {
         p.up_to_date = age_s >= 0 ? std::chrono::seconds(age_s) <= ctx.max_signature_age
                                   : std::chrono::seconds(-age_s) <= std::chrono::hours(24);
         // CHOSEN: a database up to a day in the future (clock skew) still counts as current.
-        if (best) {
-            p.error.reset();  // one readable database is enough
-        }
+        p.error.reset();  // one readable database is enough
     }
     auto daemon = ctx.services.unit(opt_.daemon_unit, opt_.daemon_process);
     if (!daemon) {

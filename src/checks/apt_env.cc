@@ -5,6 +5,8 @@
 #include <apt-pkg/init.h>
 #include <apt-pkg/pkgsystem.h>
 
+#include <filesystem>
+
 namespace opennap::checks::detail {
 
 std::mutex& apt_mutex() {
@@ -45,7 +47,12 @@ Result<void> apt_reset(const SystemRoot& root, const std::string& cache_dir, boo
     if (!root.is_host()) {
         _config->Set("Dir::State::status", root.path("/var/lib/dpkg/status").string());
     }
-    if (cache_dir.empty()) {
+    std::error_code ec;
+    if (!cache_dir.empty() && !std::filesystem::is_directory(cache_dir, ec)) {
+        std::filesystem::create_directories(cache_dir, ec);
+    }
+    if (cache_dir.empty() || !std::filesystem::is_directory(cache_dir, ec)) {
+        // No usable cache directory: libapt builds the cache in memory (slower, same answer).
         _config->Set("Dir::Cache::pkgcache", "");
         _config->Set("Dir::Cache::srcpkgcache", "");
     } else {

@@ -17,7 +17,8 @@ namespace opennap::checks::detail {
 // Replaces _config with a fresh one for `root` (Dir = the root, and dpkg's status file under it,
 // when the root is not "/"), reads the
 // configuration files under it (pkgInitConfig), then applies `pkgcache` ("" = no cache file,
-// built in memory; else the path of the binary cache, with srcpkgcache beside it) and, when
+// built in memory; else the directory of the binary caches, created if missing, in memory if it
+// cannot be) and, when
 // `init_system`, initialises the packaging system (pkgInitSystem). Caller holds apt_mutex().
 [[nodiscard]] Result<void> apt_reset(const SystemRoot& root, const std::string& cache_dir,
                                      bool init_system);

@@ -13,11 +13,16 @@ Result<InputChain> read_ip4tables_input() {
         const int e = errno;
         return fail(errno_error(std::string("libiptc: filter table: ") + iptc_strerror(e), e));
     }
-    InputChain c;
-    c.source = "iptables-legacy";
-    c.family = "ip";
-    c.table = "filter";
-    c.name = "INPUT";
+    // Designated initialisers: g++ 12 -O3 warns (falsely, maybe-uninitialized) on assigning
+    // short literals to the members one by one.
+    InputChain c{.source = "iptables-legacy",
+                 .family = "ip",
+                 .table = "filter",
+                 .name = "INPUT",
+                 .policy = "accept",
+                 .priority = 0,
+                 .catch_all_drop = false,
+                 .rules = 0};
     xt_counters counters{};
     const char* pol = iptc_get_policy("INPUT", &counters, h);
     c.policy = pol != nullptr && std::strcmp(pol, "DROP") == 0 ? "drop" : "accept";

@@ -16,11 +16,16 @@ Result<InputChain> read_ip6tables_input() {
         const int e = errno;
         return fail(errno_error(std::string("libip6tc: filter table: ") + ip6tc_strerror(e), e));
     }
-    InputChain c;
-    c.source = "iptables-legacy";
-    c.family = "ip6";
-    c.table = "filter";
-    c.name = "INPUT";
+    // Designated initialisers: g++ 12 -O3 warns (falsely, maybe-uninitialized) on assigning
+    // short literals to the members one by one.
+    InputChain c{.source = "iptables-legacy",
+                 .family = "ip6",
+                 .table = "filter",
+                 .name = "INPUT",
+                 .policy = "accept",
+                 .priority = 0,
+                 .catch_all_drop = false,
+                 .rules = 0};
     xt_counters counters{};
     const char* pol = ip6tc_get_policy("INPUT", &counters, h);
     c.policy = pol != nullptr && std::strcmp(pol, "DROP") == 0 ? "drop" : "accept";

@@ -71,7 +71,9 @@ Result<SecurityUpdatesDetails> count_pending_updates(const SystemRoot& root,
         return fail(r.error());
     }
     pkgCacheFile file;
-    if (!file.Open(nullptr, false)) {
+    // Not Open(): that also builds the dependency cache (the resolver's state for every
+    // package), which this count does not need and which costs most of the time.
+    if (!file.BuildCaches(nullptr, false) || !file.BuildPolicy(nullptr)) {
         return fail(plain_error("libapt-pkg: opening the package cache: " + detail::apt_errors()));
     }
     pkgCache* cache = file.GetPkgCache();

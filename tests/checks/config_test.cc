@@ -13,6 +13,7 @@ TEST(ChecksConfig, AbsentTableGivesDefaults) {
     EXPECT_EQ(c->security_center_id, 0x00013780u);
     EXPECT_EQ(c->linux_sha_id, kDefaultLinuxShaId);
     EXPECT_FALSE(c->fixup.enabled);
+    EXPECT_EQ(c->security_updates.cache_dir, "/var/lib/opennap/apt");
     for (std::size_t i = 0; i < kCheckCount; ++i) {
         EXPECT_TRUE(c->enabled[i]);
     }

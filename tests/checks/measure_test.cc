@@ -27,6 +27,7 @@ struct Machine : test::AptRoot {
         c.root = s.root();
         c.enabled[static_cast<std::size_t>(CheckId::DiskEncryption)] = false;
         c.watch_units = false;
+        c.security_updates.cache_dir = "";  // never the host's /var/lib/opennap
         return c;
     }
 };

@@ -71,7 +71,8 @@ struct Report {
     // Equal apart from timings: the SoH of either SHA would be the same.
     [[nodiscard]] bool same_state(const Report& o) const;
     [[nodiscard]] std::vector<CheckSummary> summary() const;
-    // The WSHA entry of the security-center checks.
+    // The WSHA entry of the security-center checks (meaningful only when `measured` includes
+    // kSecurityCenterChecks; a check outside the mask is a default, Error, measurement).
     [[nodiscard]] soh::wsha::SohEntry wsha_entry(const WshaMapOptions& opt) const;
 };
 

@@ -60,7 +60,8 @@ inline constexpr std::size_t kMaxListed = 50;
 struct SecurityUpdatesOptions {
     std::chrono::hours max_since_update{48};
     // Where libapt may keep its binary cache (pkgcache.bin / srcpkgcache.bin) between
-    // measurements; "" = build it in memory every time (slow on a full system, ~1-2 s).
+    // measurements (created if missing); "" = build it in memory every time (slow on a full
+    // system, ~1 s). The agent's configuration defaults to /var/lib/opennap/apt (config.h).
     std::string cache_dir;
     std::vector<std::string> security_suffixes = {"-security"};
     std::vector<std::string> security_labels = {"Debian-Security"};
