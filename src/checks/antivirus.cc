@@ -41,6 +41,7 @@ ProductState ClamAvProduct::measure(const MeasureContext& ctx) {
     }
     if (best) {
         p.database_version = best->version;
+        p.signature_time = best->build_time;
         const auto now_s =
             std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count();
         const std::int64_t age_s = now_s - best->build_time;
@@ -62,6 +63,20 @@ ProductState ClamAvProduct::measure(const MeasureContext& ctx) {
         p.updater = *updater;
     }
     return p;
+}
+
+bool same_details(const AntivirusDetails& a, const AntivirusDetails& b) {
+    if (a.products.size() != b.products.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.products.size(); ++i) {
+        ProductState x = a.products[i];
+        x.signature_age_hours = b.products[i].signature_age_hours;
+        if (!(x == b.products[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 std::vector<std::unique_ptr<AntivirusProduct>> default_products(const AntivirusOptions& opt) {

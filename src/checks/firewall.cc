@@ -47,13 +47,27 @@ bool catch_all_drop(const json& expr) {
 
 }  // namespace
 
+namespace {
+
+std::expected<std::vector<InputChain>, ParseError> evaluate(const json& doc);
+
+}  // namespace
+
 std::expected<std::vector<InputChain>, ParseError> evaluate_nft_ruleset(std::string_view text) {
-    json doc;
+    // nlohmann-json reports by exceptions; none leaves this function.
     try {
-        doc = json::parse(text);
+        return evaluate(json::parse(text));
     } catch (const json::parse_error& e) {
         return std::unexpected(ParseError{e.byte > 0 ? e.byte - 1 : 0, 0, "json", e.what()});
+    } catch (const json::exception& e) {
+        // e.g. out_of_range 406: a number that overflows a double ("7e777").
+        return std::unexpected(ParseError{0, 0, "json", e.what()});
     }
+}
+
+namespace {
+
+std::expected<std::vector<InputChain>, ParseError> evaluate(const json& doc) {
     if (!doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) {
         return structure("nftables", "the document is not {\"nftables\": [...]}");
     }
@@ -131,6 +145,8 @@ std::expected<std::vector<InputChain>, ParseError> evaluate_nft_ruleset(std::str
     }
     return chains;
 }
+
+}  // namespace
 
 Result<std::string> list_nft_ruleset() {
     struct CtxFree {

@@ -50,7 +50,8 @@ std::size_t NftablesListener::drain() {
     if (sock_ == nullptr) {
         return 0;
     }
-    alignas(nlmsghdr) char buf[MNL_SOCKET_BUFFER_SIZE];
+    // MNL_SOCKET_BUFFER_SIZE is min(page size, 8192), not a constant expression.
+    alignas(nlmsghdr) char buf[8192];
     for (;;) {
         const ssize_t n = mnl_socket_recvfrom(sock_, buf, sizeof buf);
         if (n < 0) {

@@ -62,6 +62,12 @@ std::optional<std::int64_t> mtime_of(const std::filesystem::path& p) {
 
 }  // namespace
 
+bool same_details(const SecurityUpdatesDetails& a, const SecurityUpdatesDetails& b) {
+    SecurityUpdatesDetails x = a;
+    x.seconds_since_update = b.seconds_since_update;
+    return x == b;
+}
+
 Result<SecurityUpdatesDetails> count_pending_updates(const SystemRoot& root,
                                                      const SecurityUpdatesOptions& opt) {
     SecurityUpdatesDetails d;

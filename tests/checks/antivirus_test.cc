@@ -142,6 +142,11 @@ TEST(Antivirus, ClamAvCurrentAndRunningPasses) {
     EXPECT_TRUE(p.enabled);
     EXPECT_TRUE(p.up_to_date);
     EXPECT_EQ(p.signature_age_hours, 5);
+    EXPECT_EQ(p.signature_time, t);
+    // An hour later: older signatures, same state (nothing to notify).
+    auto later = check_antivirus(r.s.root(), probe, products, {}, now + hours(1));
+    EXPECT_EQ(later.details.products[0].signature_age_hours, 6);
+    EXPECT_TRUE(later.same_state(m));
     EXPECT_EQ(p.database_version, 27500u);
     EXPECT_EQ(p.database_file, "/var/lib/clamav/daily.cld");
     ASSERT_TRUE(p.daemon);

@@ -95,6 +95,11 @@ TEST(NftRuleset, Errors) {
     e = evaluate_nft_ruleset(R"({"nftables": [{"rule": {"family": "ip"}}]})");
     ASSERT_FALSE(e);
     EXPECT_EQ(e.error().field, "nftables[0].rule.table");
+    // Fuzz regression (fuzz/regressions/checks/nft-json-number-overflow): nlohmann-json throws
+    // out_of_range, not parse_error, for a number that overflows a double.
+    e = evaluate_nft_ruleset(R"({"nftablin": {"fp7 ":7e777777777777777777}})");
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().field, "json");
     e = evaluate_nft_ruleset(R"({"nftables": [{"chain": {"family": "ip", "table": "t",
         "name": "in", "hook": "input", "prio": "x"}}]})");
     ASSERT_FALSE(e);

@@ -36,6 +36,7 @@ struct ProductState {
     bool enabled = false;                             // real-time / daemon protection running
     bool up_to_date = false;                          // signatures younger than the limit
     std::optional<std::int64_t> signature_age_hours;  // negative: built in the future (clock)
+    std::optional<std::int64_t> signature_time;       // build time, seconds since the epoch
     std::optional<std::uint32_t> database_version;
     std::string database_file;          // the header read, e.g. /var/lib/clamav/daily.cld
     std::optional<UnitState> daemon;    // scanning daemon
@@ -48,6 +49,9 @@ struct AntivirusDetails {
     std::vector<ProductState> products;
     friend bool operator==(const AntivirusDetails&, const AntivirusDetails&) = default;
 };
+
+// Equal apart from signature_age_hours (signature_time, the absolute time, is compared).
+[[nodiscard]] bool same_details(const AntivirusDetails& a, const AntivirusDetails& b);
 
 struct MeasureContext {
     const SystemRoot& root;

@@ -57,6 +57,9 @@ struct SecurityUpdatesDetails {
 };
 inline constexpr std::size_t kMaxListed = 50;
 
+// Equal apart from seconds_since_update (last_update, the absolute time, is compared).
+[[nodiscard]] bool same_details(const SecurityUpdatesDetails& a, const SecurityUpdatesDetails& b);
+
 struct SecurityUpdatesOptions {
     std::chrono::hours max_since_update{48};
     // Where libapt may keep its binary cache (pkgcache.bin / srcpkgcache.bin) between
