@@ -94,7 +94,7 @@ class FakeProcess {
             ::_exit(127);
         }
         // Wait until the exec happened (comm changes).
-        for (int i = 0; i < 200; ++i) {
+        for (int i = 0; i < 2000; ++i) {
             std::ifstream f("/proc/" + std::to_string(pid_) + "/comm");
             std::string c;
             std::getline(f, c);
@@ -128,12 +128,17 @@ TEST(Antivirus, ClamAvCurrentAndRunningPasses) {
               header("ClamAV-VDB:01 Jan 2025 00-00 +0000:27500:1:90:m:s:b:" + std::to_string(t)));
     r.s.write("/var/lib/clamav/daily.cvd",
               header("ClamAV-VDB:01 Jan 2025 00-00 +0000:27000:1:90:m:s:b:1"));  // older version
+    // The process table is the host's: a name of our own, so that tests running in parallel
+    // (or a real clamd) cannot be mistaken for this one.
     test::ScratchRoot exe;
-    FakeProcess clamd(exe, "clamd");
+    FakeProcess clamd(exe, "opn-test-clamd");
     ServiceProbe probe(r.s.root());
     EXPECT_FALSE(probe.uses_bus());
-    const auto products = default_products({});
-    auto m = check_antivirus(r.s.root(), probe, products, {}, now);
+    AntivirusOptions opt;
+    opt.clamav.daemon_process = "opn-test-clamd";
+    opt.clamav.updater_process = "opn-test-fresh";
+    const auto products = default_products(opt);
+    auto m = check_antivirus(r.s.root(), probe, products, opt, now);
     ASSERT_EQ(m.status, Status::Pass) << m.reason;
     ASSERT_EQ(m.details.products.size(), 1u);
     const auto& p = m.details.products[0];
@@ -144,7 +149,7 @@ TEST(Antivirus, ClamAvCurrentAndRunningPasses) {
     EXPECT_EQ(p.signature_age_hours, 5);
     EXPECT_EQ(p.signature_time, t);
     // An hour later: older signatures, same state (nothing to notify).
-    auto later = check_antivirus(r.s.root(), probe, products, {}, now + hours(1));
+    auto later = check_antivirus(r.s.root(), probe, products, opt, now + hours(1));
     EXPECT_EQ(later.details.products[0].signature_age_hours, 6);
     EXPECT_TRUE(later.same_state(m));
     EXPECT_EQ(p.database_version, 27500u);
@@ -167,13 +172,15 @@ TEST(Antivirus, OldSignaturesOrNoDaemonFail) {
     r.s.write("/var/lib/clamav/daily.cvd",
               header("ClamAV-VDB:x:27500:1:90:m:s:b:" + std::to_string(t)));
     ServiceProbe probe(r.s.root());
-    const auto products = default_products({});
-    auto m = check_antivirus(r.s.root(), probe, products, {}, now);
+    AntivirusOptions opt;
+    opt.clamav.daemon_process = "opn-test-none";  // no such process (see above)
+    const auto products = default_products(opt);
+    auto m = check_antivirus(r.s.root(), probe, products, opt, now);
     EXPECT_EQ(m.status, Status::Fail);
     EXPECT_NE(m.reason.find("daemon not running"), std::string::npos) << m.reason;
     EXPECT_NE(m.reason.find("100 h old (limit 72 h)"), std::string::npos) << m.reason;
     // A longer limit makes the signatures current; the daemon still is not running.
-    AntivirusOptions lenient;
+    AntivirusOptions lenient = opt;
     lenient.max_signature_age = hours(200);
     m = check_antivirus(r.s.root(), probe, products, lenient, now);
     EXPECT_EQ(m.status, Status::Fail);

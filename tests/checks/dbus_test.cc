@@ -139,7 +139,7 @@ TEST_F(DbusTest, FixupProgressAndResult) {
     ASSERT_FALSE(busy);
     EXPECT_EQ(busy.error().hresult, hr::E_PENDING);
     fake_->finish_job(job, "done");
-    for (int k = 0; k < 200 && i.state == FixupState::InProgress; ++k) {
+    for (int k = 0; k < 2000 && i.state == FixupState::InProgress; ++k) {
         ::usleep(5000);
         i = r.info();
     }
@@ -150,7 +150,7 @@ TEST_F(DbusTest, FixupProgressAndResult) {
     ASSERT_TRUE(r.start(FixupAction::UpdateSignatures));
     EXPECT_EQ(fake_->calls().back(), "RestartUnit clamav-freshclam.service replace");
     fake_->finish_job(fake_->last_job(), "failed");
-    for (int k = 0; k < 200 && i.state != FixupState::CouldNotUpdate; ++k) {
+    for (int k = 0; k < 2000 && i.state != FixupState::CouldNotUpdate; ++k) {
         ::usleep(5000);
         i = r.info();
     }
@@ -162,7 +162,7 @@ TEST_F(DbusTest, FixupProgressAndResult) {
     ASSERT_TRUE(r.start(FixupAction::UpdatePackageLists));
     fake_->set_unit("apt-daily.service", {"loaded", "failed", "failed", "static"});
     fake_->finish_job(fake_->last_job(), "", /*signal=*/false);
-    for (int k = 0; k < 200 && i.state != FixupState::CouldNotUpdate; ++k) {
+    for (int k = 0; k < 2000 && i.state != FixupState::CouldNotUpdate; ++k) {
         ::usleep(5000);
         i = r.info();
     }
@@ -186,7 +186,7 @@ TEST_F(DbusTest, UnitWatcherSeesPropertiesChanged) {
     fake_->emit_unit_changed("clamav-daemon.service");
     fake_->emit_unit_changed("other.service");  // not watched
     std::size_t seen = 0;
-    for (int k = 0; k < 200 && seen == 0; ++k) {
+    for (int k = 0; k < 2000 && seen == 0; ++k) {
         ::usleep(5000);
         seen += (*w)->drain();
     }

@@ -43,7 +43,7 @@ class PrivateBus {
                      ("--address=" + address_).c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        for (int i = 0; i < 400 && !std::filesystem::exists(socket_); ++i) {
+        for (int i = 0; i < 2000 && !std::filesystem::exists(socket_); ++i) {
             ::usleep(5000);
         }
     }
@@ -87,7 +87,7 @@ class FakeServices {
   public:
     explicit FakeServices(const std::string& address) {
         thread_ = std::thread([this, address] { run(address); });
-        for (int i = 0; i < 400 && !ready_; ++i) {
+        for (int i = 0; i < 2000 && !ready_; ++i) {
             ::usleep(5000);
         }
     }
