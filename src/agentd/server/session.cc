@@ -218,10 +218,14 @@ bool Session::call(BindingToken binding, v1::Callback& callback, CallbackDone do
 
 void Session::notify(BindingToken binding, v1::Callback& callback) {
     v1::Envelope env;
-    callback.set_binding(binding);
-    callback.set_one_way(true);
     *env.mutable_callback() = std::move(callback);
-    send(env, /*lazy=*/true);
+    notify(binding, env);
+}
+
+void Session::notify(BindingToken binding, v1::Envelope& envelope) {
+    envelope.mutable_callback()->set_binding(binding);
+    envelope.mutable_callback()->set_one_way(true);
+    send(envelope, /*lazy=*/true);
 }
 
 void Session::close_later(const std::string& reason) {
