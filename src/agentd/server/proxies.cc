@@ -138,11 +138,8 @@ agent::Status ShaProxy::process_soh_response(agent::ShaRequest& request) {
     auto response = request.soh_response();
     if (!response)
         return response.error();
-    // One per SHA per exchange: built in a thread-local arena (freed at once, below) rather than
-    // attribute by attribute on the heap.
-    thread_local google::protobuf::Arena arena;
-    auto* env = google::protobuf::Arena::CreateMessage<v1::Envelope>(&arena);
-    auto* rq = env->mutable_callback()->mutable_sha_process_soh_response();
+    v1::Callback cb;
+    auto* rq = cb.mutable_sha_process_soh_response();
     ipc::to_proto(request.correlation_id(), *rq->mutable_correlation_id());
     ipc::to_proto(*response, *rq->mutable_response());
     rq->set_response_flags(request.response_flags());
@@ -151,12 +148,9 @@ agent::Status ShaProxy::process_soh_response(agent::ShaRequest& request) {
     // applies them; the GetFixupInfo the core makes right after this returns gets the last known
     // value. An identical outcome changes nothing in the agent, so none is lost.
     auto session = session_.lock();
-    if (!session) {
-        arena.Reset();
+    if (!session)
         return hr::RPC_S_SERVER_UNAVAILABLE;
-    }
-    session->notify(caller().binding, *env);
-    arena.Reset();
+    session->notify(caller().binding, cb);
     t_fixup_after_process = this;
     return hr::S_OK;
 }

@@ -218,14 +218,10 @@ bool Session::call(BindingToken binding, v1::Callback& callback, CallbackDone do
 
 void Session::notify(BindingToken binding, v1::Callback& callback) {
     v1::Envelope env;
+    callback.set_binding(binding);
+    callback.set_one_way(true);
     *env.mutable_callback() = std::move(callback);
-    notify(binding, env);
-}
-
-void Session::notify(BindingToken binding, v1::Envelope& envelope) {
-    envelope.mutable_callback()->set_binding(binding);
-    envelope.mutable_callback()->set_one_way(true);
-    send(envelope, /*lazy=*/true);
+    send(env, /*lazy=*/true);
 }
 
 void Session::close_later(const std::string& reason) {
