@@ -512,6 +512,12 @@ std::uint32_t Session::grant_slots() {
     // Enough for a burst of exchanges without a round trip each, small enough that the slots
     // clients hold in reserve are a sliver of the global limit.
     constexpr std::uint32_t kGrantTarget = 16;
+    {
+        // Topped up in steps of at least half the target, so that most replies pay one lock.
+        std::lock_guard lock(mu_);
+        if (closed_ || reserved_ > kGrantTarget / 2)
+            return 0;
+    }
     const auto& lim = srv_.opt.limits;
     const std::size_t total = srv_.agent->config().max_connections_total;
     std::lock_guard g(srv_.grant_mu);
