@@ -2,6 +2,10 @@
 // every byte, and malformed datagrams.
 #include "harness.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "opennap/server/helper_wire.h"
 #include "support/vectors.h"
 
@@ -186,6 +190,30 @@ TEST(HelperWireTest, MalformedDatagrams) {
     ASSERT_FALSE(r.has_value());
     EXPECT_STREQ(r.error().field, "datagram");
     EXPECT_EQ(e.message().substr(0, 15), "helper message:");
+}
+
+// The committed fuzz corpus, through the fuzz target's property: decoded messages re-encode to
+// the same bytes, the others fail with an offset inside the datagram.
+TEST(HelperWireTest, FuzzCorpusKeepsItsProperties) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(OPENNAP_SOURCE_DIR) / "fuzz/corpus/shv_wire";
+    int files = 0;
+    int decoded = 0;
+    for (const auto& f : fs::directory_iterator(dir)) {
+        std::ifstream in(f.path(), std::ios::binary);
+        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                              std::istreambuf_iterator<char>());
+        ++files;
+        auto m = wire::decode(bytes);
+        if (!m) {
+            EXPECT_LE(m.error().offset, bytes.size()) << f.path();
+            continue;
+        }
+        ++decoded;
+        EXPECT_EQ(wire::encode(*m), bytes) << f.path();
+    }
+    EXPECT_GE(files, 8);
+    EXPECT_GE(decoded, 8) << "the hand-written seeds decode";
 }
 
 }  // namespace

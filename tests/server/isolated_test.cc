@@ -151,7 +151,11 @@ TEST(IsolatedPluginTest, HelperErrors) {
     v = start_isolated_plugin(o);
     ASSERT_FALSE(v.has_value());
     EXPECT_EQ(v.error().kind, PluginError::Kind::Helper);
-    EXPECT_NE(v.error().message().find("ended before reporting"), std::string::npos)
+    // Depending on how fast it ends: before or after the host sent the configuration.
+    EXPECT_TRUE(v.error().message().find("ended before reporting") != std::string::npos ||
+                v.error().message().find("cannot send the configuration") != std::string::npos)
+        << v.error().message();
+    EXPECT_NE(v.error().message().find("exited with status 0"), std::string::npos)
         << v.error().message();
     // One that never answers: a script that sleeps.
     const auto script = std::filesystem::temp_directory_path() /

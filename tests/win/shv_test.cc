@@ -459,11 +459,13 @@ TEST_F(WinShvTest, AsynchronousOnCompleteAndLateCalls) {
     sv::Collector c;
     run(c);
     ASSERT_TRUE(c.wait());
+    std::vector<std::thread> started;
     {
-        std::lock_guard lock(mu);
-        for (auto& t : threads)
-            t.join();
+        std::lock_guard lock(mu);  // the SHV's thread takes `mu` last: join outside it
+        started.swap(threads);
     }
+    for (auto& t : started)
+        t.join();
     EXPECT_EQ(c.outcome(kShvId).kind, server::OutcomeKind::Responded);
     ASSERT_NE(kept, nullptr);
     EXPECT_EQ(kept_cb->OnComplete(kept, S_OK), NAP_E_NOT_PENDING) << "duplicate";
