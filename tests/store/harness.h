@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "opennap/store/decision.h"
@@ -92,11 +93,14 @@ class PgServer {
             as_ = "runuser -u postgres -- ";
         }
         ::chmod(dir_.path().c_str(), 0700);
-        const std::string init = as_ + bin_ + "/initdb -D " + data() +
-                                 " -U opennap --auth=trust -N -E UTF8 --locale=C > " + log() +
-                                 ".initdb 2>&1";
-        if (std::system(init.c_str()) != 0) {
-            why = "initdb failed: " + slurp(log() + ".initdb");
+        // initdb once per machine and PostgreSQL build into a shared template (about a second
+        // each time), then copy it for every server (cp -a keeps postgres as the owner).
+        const std::string tmpl = template_dir();
+        if (!ensure_template(tmpl, why))
+            return false;
+        const std::string copy = "cp -a " + tmpl + " " + data() + " 2>>" + log() + ".initdb";
+        if (std::system(copy.c_str()) != 0) {
+            why = "copying the initdb template failed: " + slurp(log() + ".initdb");
             return false;
         }
         if (!pg_ctl("start")) {
@@ -163,6 +167,41 @@ class PgServer {
 
   private:
     static constexpr int kPort = 5432;  // on a private socket directory: no clash possible
+    // Where the template data directory of this PostgreSQL build lives.
+    std::string template_dir() const {
+        return "/tmp/opennap-pg-template-" + std::to_string(::geteuid()) + "-" +
+               std::to_string(std::hash<std::string>{}(bin_));
+    }
+    // initdb into a private name, then rename: concurrent test programs never see a half-made
+    // template (the loser of the rename race removes its own).
+    bool ensure_template(const std::string& tmpl, std::string& why) const {
+        if (fs::exists(tmpl + "/PG_VERSION"))
+            return true;
+        const std::string part = tmpl + ".part-" + std::to_string(::getpid());
+        fs::create_directories(part);
+        if (::geteuid() == 0) {
+            const passwd* pw = ::getpwnam("postgres");
+            if (pw == nullptr || ::chown(part.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+                why = "cannot give the template directory to postgres";
+                return false;
+            }
+        }
+        ::chmod(part.c_str(), 0700);
+        const std::string init = as_ + bin_ + "/initdb -D " + part +
+                                 " -U opennap --auth=trust -N -E UTF8 --locale=C > " + log() +
+                                 ".initdb 2>&1";
+        if (std::system(init.c_str()) != 0) {
+            why = "initdb failed: " + slurp(log() + ".initdb");
+            std::error_code ec;
+            fs::remove_all(part, ec);
+            return false;
+        }
+        if (::rename(part.c_str(), tmpl.c_str()) != 0) {
+            std::error_code ec;
+            fs::remove_all(part, ec);
+        }
+        return fs::exists(tmpl + "/PG_VERSION");
+    }  // on a private socket directory: no clash possible
     std::string data() const { return dir_.path().string() + "/data"; }
     std::string log() const { return dir_.path().string() + "/log"; }
     static std::string slurp(const std::string& path) {
