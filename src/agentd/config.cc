@@ -1,6 +1,6 @@
 // parse_config / check_config: TOML text -> DaemonConfig, every mistake with its line and key.
-// Pure: the only outside dependency is the NameResolver. toml++ reports a syntax error by
-// throwing toml::parse_error; it is caught here and never leaves this file.
+// Pure: the only outside dependency is the NameResolver. Read through the project's TomlChecker
+// (include/opennap/config/), so that nothing throws out of here.
 #include "opennap/agentd/config.h"
 
 #include <algorithm>
@@ -14,6 +14,8 @@
 
 #include <toml++/toml.h>
 
+#include "opennap/config/document.h"
+#include "opennap/config/toml_check.h"
 #include "opennap/core/nap_types.h"
 
 namespace opennap::agentd {
@@ -35,224 +37,27 @@ constexpr std::array<std::pair<std::string_view, LogLevel>, 5> kLogLevels{{
     {"error", LogLevel::error},
 }};
 
-std::string_view type_name(const toml::node& n) {
-    switch (n.type()) {
-        case toml::node_type::table:
-            return "a table";
-        case toml::node_type::array:
-            return n.is_array_of_tables() ? "an array of tables" : "an array";
-        case toml::node_type::string:
-            return "a string";
-        case toml::node_type::integer:
-            return "an integer";
-        case toml::node_type::floating_point:
-            return "a float";
-        case toml::node_type::boolean:
-            return "a boolean";
-        case toml::node_type::date:
-            return "a date";
-        case toml::node_type::time:
-            return "a time";
-        case toml::node_type::date_time:
-            return "a date-time";
-        case toml::node_type::none:
-            break;
-    }
-    return "nothing";
-}
-
-std::string quote_text(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u == 0x7F) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(u));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
-
-std::string join(std::initializer_list<std::string_view> items) {
-    std::string out;
-    for (std::string_view item : items) {
-        if (!out.empty()) {
-            out += ", ";
-        }
-        out += item;
-    }
-    return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
-std::string dotted(std::string_view prefix, std::string_view key) {
-    if (prefix.empty()) {
-        return std::string(key);
-    }
-    std::string out(prefix);
-    out += '.';
-    out += key;
-    return out;
-}
-
-std::string indexed(std::string_view prefix, std::size_t index) {
-    return std::string(prefix) + "[" + std::to_string(index) + "]";
-}
-
 bool all_digits(std::string_view s) {
     return !s.empty() &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-class Checker {
+using config::dotted;
+using config::indexed;
+using config::quote_text;
+
+// agent.toml's sections, read through the project's TomlChecker.
+class Checker : public config::TomlChecker {
   public:
     Checker(std::string_view source, const NameResolver& names, std::vector<ConfigError>& errors)
-        : source_(source), names_(names), errors_(errors) {}
-
-    void error(const toml::source_region& at, std::string key, std::string message) {
-        errors_.push_back(ConfigError{std::string(source_), static_cast<int>(at.begin.line),
-                                      static_cast<int>(at.begin.column), std::move(key),
-                                      std::move(message)});
-    }
-
-    void type_error(const toml::source_region& at, std::string key, std::string_view expected,
-                    const toml::node& got) {
-        error(at, std::move(key),
-              "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
-    }
-
-    // Every key of `t` must be one of `known`; a near miss is named.
-    void check_keys(const toml::table& t, std::string_view prefix,
-                    std::initializer_list<std::string_view> known) {
-        for (auto&& [k, v] : t) {
-            const std::string_view name = k.str();
-            if (std::find(known.begin(), known.end(), name) != known.end()) {
-                continue;
-            }
-            std::string message = v.is_table() ? "unknown table" : "unknown key";
-            std::string_view best;
-            std::size_t best_distance = 3;
-            for (std::string_view candidate : known) {
-                const std::size_t d = edit_distance(name, candidate);
-                if (d < best_distance) {
-                    best_distance = d;
-                    best = candidate;
-                }
-            }
-            if (!best.empty()) {
-                message += " (did you mean " + quote_text(best) + "?)";
-            } else {
-                message += " (expected one of: " + join(known) + ")";
-            }
-            error(k.source(), dotted(prefix, name), std::move(message));
-        }
-    }
-
-    // The sub-table `name` of `parent`, or null when absent or not a table (reported).
-    const toml::table* table(const toml::table& parent, std::string_view prefix,
-                             std::string_view name) {
-        auto it = parent.find(name);
-        if (it == parent.end()) {
-            return nullptr;
-        }
-        if (const toml::table* t = it->second.as_table()) {
-            return t;
-        }
-        type_error(it->first.source(), dotted(prefix, name), "a table", it->second);
-        return nullptr;
-    }
-
-    // An integer in [min, max]; `out` is left alone when the key is absent or wrong.
-    template <typename T>
-    void integer(const toml::table& t, std::string_view prefix, std::string_view name, T& out,
-                 std::int64_t min, std::int64_t max) {
-        auto it = t.find(name);
-        if (it == t.end()) {
-            return;
-        }
-        const toml::key& k = it->first;
-        const auto* v = it->second.as_integer();
-        if (v == nullptr) {
-            type_error(k.source(), dotted(prefix, name), "an integer", it->second);
-            return;
-        }
-        const std::int64_t value = v->get();
-        if (value < min || value > max) {
-            error(k.source(), dotted(prefix, name),
-                  "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                      ", got " + std::to_string(value));
-            return;
-        }
-        out = static_cast<T>(value);
-    }
-
-    void milliseconds(const toml::table& t, std::string_view prefix, std::string_view name,
-                      std::chrono::milliseconds& out, std::int64_t min, std::int64_t max) {
-        std::int64_t ms = out.count();
-        integer(t, prefix, name, ms, min, max);
-        out = std::chrono::milliseconds(ms);
-    }
-
-    // A string, or null when absent or wrong (reported).
-    const std::string* string(const toml::table& t, std::string_view prefix, std::string_view name,
-                              const toml::source_region*& at) {
-        auto it = t.find(name);
-        if (it == t.end()) {
-            return nullptr;
-        }
-        at = &it->first.source();
-        if (const auto* v = it->second.as_string()) {
-            return &v->get();
-        }
-        type_error(it->first.source(), dotted(prefix, name), "a string", it->second);
-        return nullptr;
-    }
+        : TomlChecker(source, errors), names_(names) {}
 
     void absolute_path(const toml::table& t, std::string_view prefix, std::string_view name,
                        std::filesystem::path& out, std::size_t max_length) {
-        const toml::source_region* at = nullptr;
-        const std::string* s = string(t, prefix, name, at);
-        if (s == nullptr) {
-            return;
+        std::string path;
+        if (TomlChecker::absolute_path(t, prefix, name, path, max_length)) {
+            out = std::move(path);
         }
-        if (s->empty() || s->front() != '/') {
-            error(*at, dotted(prefix, name), "must be an absolute path, got " + quote_text(*s));
-            return;
-        }
-        if (s->find('\0') != std::string::npos) {
-            error(*at, dotted(prefix, name), "must not contain a NUL character");
-            return;
-        }
-        if (s->size() > max_length) {
-            error(*at, dotted(prefix, name),
-                  "is " + std::to_string(s->size()) + " bytes long; at most " +
-                      std::to_string(max_length) + " fit");
-            return;
-        }
-        out = *s;
     }
 
     void daemon(const toml::table& t, DaemonSettings& out) {
@@ -506,7 +311,8 @@ class Checker {
                       "malformed id: \"*\" stands alone, write ids = \"*\"");
             } else {
                 error(element.source(), element_key,
-                      "malformed id: expected an integer, got " + std::string(type_name(element)));
+                      "malformed id: expected an integer, got " +
+                          std::string(config::toml_type_name(element)));
             }
         }
     }
@@ -584,104 +390,23 @@ class Checker {
   private:
     std::string_view source_;
     const NameResolver& names_;
-    std::vector<ConfigError>& errors_;
 };
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = s.find_last_not_of(" \t\r");
-    return s.substr(first, last - first + 1);
-}
-
-// The name in a table header line "[a.b]" / "[[a.b]]" (comment allowed after it), or "".
-std::string_view header_name(std::string_view line) {
-    line = trim(line);
-    if (line.empty() || line.front() != '[') {
-        return {};
-    }
-    const std::size_t open = line.starts_with("[[") ? 2 : 1;
-    const std::size_t close = line.find(']', open);
-    return trim(
-        line.substr(open, close == std::string_view::npos ? std::string_view::npos : close - open));
-}
-
-// The key of a "key = value" line, or "".
-std::string_view assigned_key(std::string_view line) {
-    line = trim(line);
-    if (line.empty() || line.front() == '#' || line.front() == '[') {
-        return {};
-    }
-    const std::size_t eq = line.find('=');
-    if (eq == std::string_view::npos) {
-        return {};
-    }
-    const std::string_view key = trim(line.substr(0, eq));
-    const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.' || c == ' ' || c == '"' || c == '\'';
-    });
-    return plain ? key : std::string_view{};
-}
-
-// Best effort for syntax errors, which toml++ reports with a position only: the dotted key being
-// defined at `line` (the table header on that line, or the nearest "key =" at or above it under
-// the table header above that).
-std::string key_at_line(std::string_view text, std::size_t line) {
-    std::vector<std::string_view> lines;
-    for (std::size_t pos = 0; pos <= text.size() && lines.size() < line;) {
-        const std::size_t nl = text.find('\n', pos);
-        lines.push_back(
-            text.substr(pos, nl == std::string_view::npos ? text.size() - pos : nl - pos));
-        if (nl == std::string_view::npos) {
-            break;
-        }
-        pos = nl + 1;
-    }
-    if (lines.size() < line || line == 0) {
-        return {};
-    }
-    std::string_view key;
-    for (std::size_t i = line; i-- > 0;) {
-        if (std::string_view h = header_name(lines[i]); !h.empty()) {
-            if (i + 1 == line) {
-                return std::string(h);
-            }
-            return key.empty() ? std::string(h) : dotted(h, key);
-        }
-        if (key.empty()) {
-            key = assigned_key(lines[i]);
-        }
-    }
-    return std::string(key);
-}
 
 void collect(std::string_view toml_text, std::string_view source_name, const NameResolver& names,
              DaemonConfig& out, std::vector<ConfigError>& errors) {
-    toml::table root;
-    try {
-        root = toml::parse(toml_text, source_name);
-    } catch (const toml::parse_error& e) {
-        const auto& at = e.source().begin;
-        std::string message(e.description());
-        std::string key = key_at_line(toml_text, at.line);
-        if (key.ends_with("socket_mode") && message.find("leading zero") != std::string::npos) {
-            message += " (write file modes as 0o666 or \"0666\")";
+    std::optional<toml::table> root = config::parse_document(toml_text, source_name, errors);
+    if (!root) {
+        for (ConfigError& e : errors) {
+            if (e.key.ends_with("socket_mode") &&
+                e.message.find("leading zero") != std::string::npos) {
+                e.message += " (write file modes as 0o666 or \"0666\")";
+            }
         }
-        errors.push_back(ConfigError{std::string(source_name), static_cast<int>(at.line),
-                                     static_cast<int>(at.column), std::move(key),
-                                     std::move(message)});
         return;
     }
     Checker checker(source_name, names, errors);
-    checker.document(root, out);
-    // (std::stable_sort is avoided: clang warns about libstdc++ 12's get_temporary_buffer.)
-    std::sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
-        return std::tie(a.line, a.column, a.key, a.message) <
-               std::tie(b.line, b.column, b.key, b.message);
-    });
+    checker.document(*root, out);
+    config::sort_errors(errors);
 }
 
 }  // namespace
@@ -693,22 +418,6 @@ std::string_view to_string(LogLevel level) noexcept {
         }
     }
     return "invalid";
-}
-
-std::string ConfigError::to_string() const {
-    std::string out = source;
-    if (line > 0) {
-        out += ':' + std::to_string(line);
-        if (column > 0) {
-            out += ':' + std::to_string(column);
-        }
-    }
-    out += ": ";
-    if (!key.empty()) {
-        out += key + ": ";
-    }
-    out += message;
-    return out;
 }
 
 DaemonConfig default_config() {

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <utility>
 
+#include "opennap/config/document.h"
 #include "opennap/policy/toml_check.h"
 
 namespace opennap::policy {
@@ -261,32 +262,9 @@ class ConfigChecker : public TomlChecker {
         return name;
     }
 
-    void milliseconds(const toml::table& t, std::string_view prefix, std::string_view name,
-                      std::chrono::milliseconds& out, std::int64_t min, std::int64_t max) {
-        std::int64_t ms = out.count();
-        if (integer64(t, prefix, name, ms, min, max)) {
-            out = std::chrono::milliseconds(ms);
-        }
-    }
-
     void absolute_path(const toml::table& t, std::string_view prefix, std::string_view name,
                        std::string& out) {
-        const toml::source_region* at = nullptr;
-        const std::string* s = string(t, prefix, name, at);
-        if (s == nullptr) {
-            return;
-        }
-        if (s->empty() || s->front() != '/') {
-            error(*at, dotted(prefix, name), "must be an absolute path, got " + quote_text(*s));
-        } else if (s->find('\0') != std::string::npos) {
-            error(*at, dotted(prefix, name), "must not contain a NUL character");
-        } else if (s->size() > kMaxPath) {
-            error(*at, dotted(prefix, name),
-                  "is " + std::to_string(s->size()) + " bytes long; at most " +
-                      std::to_string(kMaxPath) + " are allowed");
-        } else {
-            out = *s;
-        }
+        TomlChecker::absolute_path(t, prefix, name, out, kMaxPath);
     }
 
     // ---- [server] ----------------------------------------------------------------------------
@@ -1033,96 +1011,15 @@ class ConfigChecker : public TomlChecker {
     const ParseOptions& options_;
 };
 
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = s.find_last_not_of(" \t\r");
-    return s.substr(first, last - first + 1);
-}
-
-// The name in a table header line "[a.b]" / "[[a.b]]", or "".
-std::string_view header_name(std::string_view line) {
-    line = trim(line);
-    if (line.empty() || line.front() != '[') {
-        return {};
-    }
-    const std::size_t open = line.starts_with("[[") ? 2 : 1;
-    const std::size_t close = line.find(']', open);
-    return trim(
-        line.substr(open, close == std::string_view::npos ? std::string_view::npos : close - open));
-}
-
-// The key of a "key = value" line, or "".
-std::string_view assigned_key(std::string_view line) {
-    line = trim(line);
-    if (line.empty() || line.front() == '#' || line.front() == '[') {
-        return {};
-    }
-    const std::size_t eq = line.find('=');
-    if (eq == std::string_view::npos) {
-        return {};
-    }
-    const std::string_view key = trim(line.substr(0, eq));
-    const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.' || c == ' ' || c == '"' || c == '\'';
-    });
-    return plain ? key : std::string_view{};
-}
-
-// Best effort for syntax errors, which toml++ reports with a position only: the dotted key being
-// defined at `line` (the table header on that line, or the nearest "key =" at or above it under
-// the table header above that).
-std::string key_at_line(std::string_view text, std::size_t line) {
-    std::vector<std::string_view> lines;
-    for (std::size_t pos = 0; pos <= text.size() && lines.size() < line;) {
-        const std::size_t nl = text.find('\n', pos);
-        lines.push_back(
-            text.substr(pos, nl == std::string_view::npos ? text.size() - pos : nl - pos));
-        if (nl == std::string_view::npos) {
-            break;
-        }
-        pos = nl + 1;
-    }
-    if (lines.size() < line || line == 0) {
-        return {};
-    }
-    std::string_view key;
-    for (std::size_t i = line; i-- > 0;) {
-        if (std::string_view h = header_name(lines[i]); !h.empty()) {
-            if (i + 1 == line) {
-                return std::string(h);
-            }
-            return key.empty() ? std::string(h) : dotted(h, key);
-        }
-        if (key.empty()) {
-            key = assigned_key(lines[i]);
-        }
-    }
-    return std::string(key);
-}
-
 void collect(std::string_view toml_text, std::string_view source_name, const ParseOptions& options,
              ServerConfig& out, std::vector<ConfigError>& errors) {
-    toml::table root;
-    try {
-        root = toml::parse(toml_text, source_name);
-    } catch (const toml::parse_error& e) {
-        const auto& at = e.source().begin;
-        errors.push_back(ConfigError{std::string(source_name), static_cast<int>(at.line),
-                                     static_cast<int>(at.column), key_at_line(toml_text, at.line),
-                                     std::string(e.description())});
-        return;
-    } catch (const std::exception& e) {
-        // toml++ only throws parse_error; anything else (bad_alloc) is reported, not propagated.
-        errors.push_back(ConfigError{std::string(source_name), 0, 0, "", e.what()});
+    std::optional<toml::table> root = config::parse_document(toml_text, source_name, errors);
+    if (!root) {
         return;
     }
     ConfigChecker checker(source_name, errors, options);
     try {
-        checker.document(root, out);
+        checker.document(*root, out);
     } catch (const std::exception& e) {
         errors.push_back(ConfigError{std::string(source_name), 0, 0, "", e.what()});
     }

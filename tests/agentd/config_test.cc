@@ -347,7 +347,7 @@ TEST(AgentdConfigErrors, BadStrings) {
     EXPECT_EQ(first_error("[daemon]\nstate_dir = \"\"\n"),
               "2:1: daemon.state_dir: must be an absolute path, got \"\"");
     EXPECT_EQ(first_error("[daemon]\nsocket = \"/" + std::string(107, 'a') + "\"\n"),
-              "2:1: daemon.socket: is 108 bytes long; at most 107 fit");
+              "2:1: daemon.socket: is 108 bytes long; at most 107 are allowed");
     EXPECT_EQ(first_error("[daemon]\nlog_level = \"verbose\"\n"),
               "2:1: daemon.log_level: must be one of trace, debug, info, warn, error, got "
               "\"verbose\"");

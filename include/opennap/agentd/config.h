@@ -25,6 +25,7 @@
 #include "opennap/agent/agent.h"
 #include "opennap/agentd/access.h"
 #include "opennap/agentd/names.h"
+#include "opennap/config/config_error.h"
 
 namespace opennap::agentd {
 
@@ -82,16 +83,9 @@ struct DaemonConfig {
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };
 
-struct ConfigError {
-    std::string source;  // file name as given, or the caller's name for the text
-    int line = 0;        // 1-based; 0 when the error is about the whole source (unreadable)
-    int column = 0;      // 1-based; 0 when unknown
-    std::string key;     // dotted, with array indices: "access.health_agent[1].ids[0]"; may be ""
-    std::string message;
-    // "source:line:column: key: message", leaving out what is empty or 0.
-    [[nodiscard]] std::string to_string() const;
-    friend bool operator==(const ConfigError&, const ConfigError&) = default;
-};
+// The project's configuration error: "source:line:column: key: message"
+// (include/opennap/config/config_error.h).
+using config::ConfigError;
 
 // The built-in defaults (what an empty file gives).
 [[nodiscard]] DaemonConfig default_config();

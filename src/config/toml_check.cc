@@ -1,11 +1,11 @@
-// TomlChecker and ConfigError (include/opennap/policy/toml_check.h, config_error.h).
-#include "opennap/policy/toml_check.h"
+// TomlChecker and ConfigError (include/opennap/config/toml_check.h, config_error.h).
+#include "opennap/config/toml_check.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <tuple>
 
-namespace opennap::policy {
+namespace opennap::config {
 
 namespace {
 
@@ -231,6 +231,38 @@ bool TomlChecker::boolean(const toml::table& t, std::string_view prefix, std::st
     return true;
 }
 
+bool TomlChecker::milliseconds(const toml::table& t, std::string_view prefix, std::string_view name,
+                               std::chrono::milliseconds& out, std::int64_t min, std::int64_t max) {
+    std::int64_t ms = out.count();
+    if (!integer64(t, prefix, name, ms, min, max)) {
+        return false;
+    }
+    out = std::chrono::milliseconds(ms);
+    return true;
+}
+
+bool TomlChecker::absolute_path(const toml::table& t, std::string_view prefix,
+                                std::string_view name, std::string& out, std::size_t max_bytes) {
+    const toml::source_region* at = nullptr;
+    const std::string* s = string(t, prefix, name, at);
+    if (s == nullptr) {
+        return false;
+    }
+    if (s->empty() || s->front() != '/') {
+        error(*at, dotted(prefix, name), "must be an absolute path, got " + quote_text(*s));
+    } else if (s->find('\0') != std::string::npos) {
+        error(*at, dotted(prefix, name), "must not contain a NUL character");
+    } else if (s->size() > max_bytes) {
+        error(*at, dotted(prefix, name),
+              "is " + std::to_string(s->size()) + " bytes long; at most " +
+                  std::to_string(max_bytes) + " are allowed");
+    } else {
+        out = *s;
+        return true;
+    }
+    return false;
+}
+
 const std::string* TomlChecker::string(const toml::table& t, std::string_view prefix,
                                        std::string_view name, const toml::source_region*& at) {
     auto it = t.find(name);
@@ -284,4 +316,4 @@ void TomlChecker::not_one_of(const toml::source_region& at, std::string key, std
     error(at, std::move(key), std::move(message));
 }
 
-}  // namespace opennap::policy
+}  // namespace opennap::config
