@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "opennap/agent/agent.h"
+#include "opennap/soh/message.h"
 
 namespace opennap::agent {
 
@@ -227,6 +228,16 @@ void apply_sha_outcome(Agent::Impl& im, SystemHealthEntityId id, Status s,
                        const std::optional<Result<FixupInfo>>& fix);
 // mu NOT held: make the queued calls (reporting queued changes first).
 void deliver(Agent::Impl& im, Pending&& p);
+
+// ---- the SSoH's pieces (exchange.cc; preview.cc builds the same request read-only) ----
+
+// The SoH the agent sends for an SHA that cannot answer: System-Health-ID, Failure-Category and
+// Error-Codes (nap-api.md §11.3).
+SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult error);
+// mu held: the system part of the SSoH (mode sub-header and the MS attributes) for `corr`, naming
+// the SHAs whose SoH the agent generated.
+soh::Message build_system_part(const Agent::Impl& im, const CorrelationId& corr,
+                               const std::vector<SystemHealthEntityId>& generated);
 
 // ---- persistence (persistence.cc) ----
 

@@ -11,20 +11,6 @@ namespace opennap::agent {
 
 namespace {
 
-// The SoH the agent sends for an SHA that cannot answer: System-Health-ID, Failure-Category and
-// Error-Codes (nap-api.md §11.3).
-SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult error) {
-    SoH soh;
-    const auto a = soh::attr::make_system_health_id(id);
-    soh.attributes.push_back({a.type, a.value});
-    const auto f = soh::attr::make_failure_category(static_cast<std::uint8_t>(category));
-    soh.attributes.push_back({f.type, f.value});
-    const std::uint32_t code = error.bits();
-    const auto e = soh::attr::make_error_codes(std::span<const std::uint32_t>(&code, 1));
-    soh.attributes.push_back({e.type, e.value});
-    return soh;
-}
-
 SoHPtr generated_soh(SystemHealthEntityId id, FailureCategory category, HResult error) {
     return std::make_shared<const SoH>(system_generated(id, category, error));
 }
@@ -62,6 +48,20 @@ struct ShaPlan {
     bool changed = true;
 };
 
+}  // namespace
+
+SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult error) {
+    SoH soh;
+    const auto a = soh::attr::make_system_health_id(id);
+    soh.attributes.push_back({a.type, a.value});
+    const auto f = soh::attr::make_failure_category(static_cast<std::uint8_t>(category));
+    soh.attributes.push_back({f.type, f.value});
+    const std::uint32_t code = error.bits();
+    const auto e = soh::attr::make_error_codes(std::span<const std::uint32_t>(&code, 1));
+    soh.attributes.push_back({e.type, e.value});
+    return soh;
+}
+
 soh::Message build_system_part(const Agent::Impl& im, const CorrelationId& corr,
                                const std::vector<SystemHealthEntityId>& generated) {
     soh::Message m;
@@ -88,8 +88,6 @@ soh::Message build_system_part(const Agent::Impl& im, const CorrelationId& corr,
         soh::MachineInventoryEx{soh::kInventoryExReserved, im.config.machine.product_type});
     return m;
 }
-
-}  // namespace
 
 Result<bool> Agent::get_soh_request(const Caller& c, ConnectionKey key) {
     auto& im = *impl_;

@@ -1,7 +1,7 @@
 // Agent::preview_soh_request(): the SSoH the agent would send now, for `napctl soh show`. Built
 // the way Agent::get_soh_request (exchange.cc) builds a request, but read-only: no SHA is called,
-// no cache, connection or correlation counter changes. The small helpers are duplicated from
-// exchange.cc rather than shared, so that this file stays independent of the exchange code.
+// no cache, connection or correlation counter changes. The SSoH's pieces (the system part, the
+// system-generated SoHs) are exchange.cc's (agent_impl.h).
 #include "agent_impl.h"
 #include "opennap/core/endian.h"
 #include "opennap/soh/attributes.h"
@@ -9,53 +9,6 @@
 #include "opennap/soh/tlv.h"
 
 namespace opennap::agent {
-
-namespace {
-
-// System-Health-ID, Failure-Category and Error-Codes: what the agent sends for an SHA that cannot
-// answer (nap-api.md §11.3), as exchange.cc does.
-SoH system_generated(SystemHealthEntityId id, FailureCategory category, HResult error) {
-    SoH soh;
-    const auto a = soh::attr::make_system_health_id(id);
-    soh.attributes.push_back({a.type, a.value});
-    const auto f = soh::attr::make_failure_category(static_cast<std::uint8_t>(category));
-    soh.attributes.push_back({f.type, f.value});
-    const std::uint32_t code = error.bits();
-    const auto e = soh::attr::make_error_codes(std::span<const std::uint32_t>(&code, 1));
-    soh.attributes.push_back({e.type, e.value});
-    return soh;
-}
-
-// The system part of the SSoH (mode sub-header and the MS attributes), as exchange.cc's
-// build_system_part. mu held.
-soh::Message system_part(const Agent::Impl& im, const CorrelationId& corr,
-                         const std::vector<SystemHealthEntityId>& generated) {
-    soh::Message m;
-    m.mode = soh::ModeSubHeader{};
-    m.mode->correlation_id = corr.to_bytes();
-    m.mode->intent = soh::kIntentRequest;
-    auto& sys = m.system.items;
-    sys.emplace_back(soh::PacketInfo{soh::kPacketInfoRequest});
-    sys.emplace_back(im.config.machine.inventory);
-    sys.emplace_back(soh::MachineName{im.config.machine.machine_name + std::string(1, '\0')});
-    sys.emplace_back(soh::MsCorrelationId{corr.to_bytes()});
-    const auto& st = im.system.info;
-    std::string url = utf16_to_utf8(st.failure_url);
-    url.push_back('\0');
-    sys.emplace_back(soh::QuarantineState{
-        soh::quarantine_flags::make(static_cast<std::uint8_t>(st.isolation_state),
-                                    static_cast<std::uint8_t>(st.extended_isolation_state)),
-        st.isolation_state == IsolationState::InProbation ? st.prob_end_time
-                                                          : FileTime{FileTime::kNone},
-        url});
-    if (!generated.empty())
-        sys.emplace_back(soh::SystemGeneratedIds{generated});
-    sys.emplace_back(
-        soh::MachineInventoryEx{soh::kInventoryExReserved, im.config.machine.product_type});
-    return m;
-}
-
-}  // namespace
 
 Result<NetworkSoH> Agent::preview_soh_request() const {
     const auto& im = *impl_;
@@ -86,7 +39,7 @@ Result<NetworkSoH> Agent::preview_soh_request() const {
         generated.push_back(id);
     }
 
-    auto base = soh::encode(system_part(im, corr, generated));
+    auto base = soh::encode(build_system_part(im, corr, generated));
     if (!base || base->size() > maxProtocolMaxSize)
         return fail(hr::NAP_E_MAXSIZE_TOO_SMALL);
     std::vector<std::uint8_t> bytes = std::move(*base);
