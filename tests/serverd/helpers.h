@@ -113,14 +113,14 @@ inline ByteVec ssoh(const soh::wsha::SohEntry& entry, const std::string& name,
 
 struct RequestOptions {
     std::uint8_t identifier = 1;
-    std::optional<ByteVec> soh;  // carried in MS-Quarantine-SoH
+    std::optional<ByteVec> soh{};  // carried in MS-Quarantine-SoH
     radius::Wrapping wrapping = radius::Wrapping::Bare;
     bool message_authenticator = true;
     std::string secret = std::string(kSecret);
     std::string user = "host/pc.example.test";
-    std::vector<ByteVec> proxy_states;  // Proxy-State values, in this order
+    std::vector<ByteVec> proxy_states{};  // Proxy-State values, in this order
     radius::Code code = radius::Code::AccessRequest;
-    std::optional<radius::NasType> nas_type;
+    std::optional<radius::NasType> nas_type{};
 };
 
 // A signed request.
@@ -147,6 +147,12 @@ inline ByteVec request(const RequestOptions& o) {
     return bytes ? *bytes : ByteVec{};
 }
 
+// Signs a request built by hand.
+inline bool sign(radius::PacketBuilder& b, std::string_view secret) {
+    auto s = radius::SharedSecret::create(secret);
+    return s && radius::sign_request(b, *s).has_value();
+}
+
 // Every value of attribute `type` in `packet`, in order.
 inline std::vector<ByteVec> values_of(const radius::PacketView& packet, radius::Attr type) {
     std::vector<ByteVec> out;
@@ -160,9 +166,9 @@ inline std::vector<ByteVec> values_of(const radius::PacketView& packet, radius::
 // ---- configuration --------------------------------------------------------------------------
 
 struct ConfigOptions {
-    std::uint16_t port = 0;  // 0: the kernel picks (in-process tests)
+    std::uint16_t port = 1812;
     std::string sqlite_path = "/nonexistent/audit.db";
-    std::optional<std::uint16_t> metrics_port;
+    std::optional<std::uint16_t> metrics_port{};
     std::string secret = std::string(kSecret);
     std::string client_address = "127.0.0.1";
     bool require_message_authenticator = false;
@@ -170,7 +176,7 @@ struct ConfigOptions {
     // Grant of the policy for compliant clients: "full" (VLAN 10, Filter-Id "healthy",
     // Session-Timeout 3600) or "deny".
     std::string compliant_grant = "full";
-    std::string extra;  // appended verbatim
+    std::string extra{};  // appended verbatim
 };
 
 inline std::string config_text(const ConfigOptions& o) {

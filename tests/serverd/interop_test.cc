@@ -9,6 +9,8 @@
 // as a separate attribute, in order (rlm_soh, which reads only the first, is not involved).
 #include <gtest/gtest.h>
 
+#include "opennap/core/nap_types.h"
+#include "opennap/radius/tunnel.h"
 #include "opennap/soh/system_soh.h"
 #include "serverd/napserver_process.h"
 
@@ -57,8 +59,8 @@ class RadclientInterop : public ::testing::Test {
     CliResult radclient(const std::string& input) {
         std::ofstream(server.dir() / "radclient.in") << input;
         return run_command(std::string(kRadclient) + " -x -r 3 -t 5 -f '" +
-                               (server.dir() / "radclient.in").string() + "' 127.0.0.1:" +
-                               std::to_string(server.port()) + " auth testing123",
+                               (server.dir() / "radclient.in").string() +
+                               "' 127.0.0.1:" + std::to_string(server.port()) + " auth testing123",
                            server.dir());
     }
     NapserverProcess server;
@@ -75,7 +77,7 @@ TEST_F(RadclientInterop, HealthyBareSohGetsFullAccessAndAnSohr) {
     EXPECT_EQ(printed(r.out, "MS-Quarantine-State"), "Full-Access") << r.out;
     EXPECT_EQ(printed(r.out, "Session-Timeout"), "3600") << r.out;
     EXPECT_EQ(printed(r.out, "Filter-Id"), "\"healthy\"") << r.out;
-    EXPECT_EQ(printed(r.out, "Tunnel-Private-Group-Id"), "\"10\"") << r.out;
+    EXPECT_EQ(printed(r.out, "Tunnel-Private-Group-Id:0"), "\"10\"") << r.out;
     // The SoHR radclient printed decodes with OpenNAP's decoder and echoes the correlation id.
     const std::string sohr_hex = printed(r.out, "MS-Quarantine-SOH");
     ASSERT_EQ(sohr_hex.substr(0, 2), "0x") << r.out;
@@ -102,7 +104,10 @@ TEST_F(RadclientInterop, UnhealthySohIsQuarantinedWithRemediationServers) {
     EXPECT_NE(r.out.find("Received Access-Accept"), std::string::npos) << r.out;
     EXPECT_EQ(printed(r.out, "MS-Quarantine-State"), "Quarantine") << r.out;
     EXPECT_EQ(printed(r.out, "MS-IPv4-Remediation-Servers"), "0x000a000005") << r.out;
-    EXPECT_EQ(printed(r.out, "Tunnel-Private-Group-Id"), "\"99\"") << r.out;
+    EXPECT_EQ(printed(r.out, "Tunnel-Type:0"), "VLAN") << r.out;
+    EXPECT_EQ(printed(r.out, "Tunnel-Medium-Type:0"), "IEEE-802") << r.out;
+    EXPECT_EQ(printed(r.out, "Tunnel-Private-Group-Id:0"), "\"99\"") << r.out;
+    EXPECT_EQ(printed(r.out, "Filter-Id"), "\"quarantine\"") << r.out;
 }
 
 TEST_F(RadclientInterop, NoSohIsRejected) {
@@ -141,17 +146,17 @@ class FreeRadiusProxy {
         std::ofstream(dir_.path() / "radiusd.conf") << c.str();
         pid_ = spawn({kFreeRadius, "-X", "-d", d}, log_path());
         ready_ = wait_for(
-            [&] {
-                if (log().find("Ready to process requests") != std::string::npos)
-                    return true;
-                int status = 0;
-                if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                    pid_ = -1;
-                    return true;
-                }
-                return false;
-            },
-            30s) &&
+                     [&] {
+                         if (log().find("Ready to process requests") != std::string::npos)
+                             return true;
+                         int status = 0;
+                         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                             pid_ = -1;
+                             return true;
+                         }
+                         return false;
+                     },
+                     30s) &&
                  pid_ > 0;
     }
     ~FreeRadiusProxy() {
@@ -213,8 +218,8 @@ class FreeRadiusProxyInterop : public ::testing::Test {
     std::unique_ptr<FreeRadiusProxy> proxy;
 };
 
-void expect_sohr_echoes(const radius::PacketView& p, std::uint8_t corr_last,
-                        IsolationState state, radius::Wrapping wrapping) {
+void expect_sohr_echoes(const radius::PacketView& p, std::uint8_t corr_last, IsolationState state,
+                        radius::Wrapping wrapping) {
     auto q = radius::quarantine_soh(p);
     ASSERT_TRUE(q && *q) << "no MS-Quarantine-SoH came back through the proxy";
     EXPECT_EQ((*q)->wrapping, wrapping);
@@ -234,10 +239,8 @@ TEST_F(FreeRadiusProxyInterop, SohSplitOverSeveralVsasPassesBothWays) {
     // The full WSHA entry with product names: more than one VSA holds.
     const auto soh = ssoh(healthy_entry(), "proxied.example.test", true, 0x11);
     ASSERT_GT(soh.size(), 247u);
-    const auto rq = request({.identifier = 3,
-                             .soh = soh,
-                             .secret = kFrontSecret,
-                             .nas_type = radius::NasType::Ras});
+    const auto rq = request(
+        {.identifier = 3, .soh = soh, .secret = kFrontSecret, .nas_type = radius::NasType::Ras});
     ASSERT_GE(radius::decode_packet(rq)->count(radius::Attr::VendorSpecific), 3u);
     auto a = ask(rq);
     ASSERT_TRUE(a) << "no answer through the proxy";
@@ -267,7 +270,7 @@ TEST_F(FreeRadiusProxyInterop, PeapWrappedVectorTenIsAnsweredWrappedWithRemediat
     b.add_message_authenticator();
     b.add(radius::Attr::UserName, "vector10");
     b.add_raw(opennap::test::load_vector("10-radius-vsa-ms-quarantine-soh-compact.hex"));
-    ASSERT_TRUE(radius::sign_request(b, kFrontSecret));
+    ASSERT_TRUE(sign(b, kFrontSecret));
     const auto rq = *b.take();
     auto a = ask(rq);
     ASSERT_TRUE(a) << "no answer through the proxy";

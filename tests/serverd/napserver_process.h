@@ -119,12 +119,10 @@ class NapserverProcess {
     }
     // Sends SIGHUP and waits for the log line that ends the reload (accepted or refused).
     bool reload() {
-        const auto before =
-            log_count("configuration reloaded from") + log_count("reload refused");
+        const auto before = log_count("configuration reloaded from") + log_count("reload refused");
         signal(SIGHUP);
         return wait_for([&] {
-            return log_count("configuration reloaded from") + log_count("reload refused") >
-                   before;
+            return log_count("configuration reloaded from") + log_count("reload refused") > before;
         });
     }
 
@@ -133,10 +131,10 @@ class NapserverProcess {
     // `napctl server decisions --db DB --json -n 0`, parsed (an empty array on failure).
     [[nodiscard]] nlohmann::json decisions(const std::string& extra = "") const {
 #ifdef OPENNAP_NAPCTL_PATH
-        const auto r = run_command(std::string("'") + OPENNAP_NAPCTL_PATH +
-                                       "' server decisions --db '" + db().string() +
-                                       "' --json -n 0 " + extra,
-                                   dir_.path());
+        const auto r =
+            run_command(std::string("'") + OPENNAP_NAPCTL_PATH + "' server decisions --db '" +
+                            db().string() + "' --json -n 0 " + extra,
+                        dir_.path());
         EXPECT_EQ(r.exit_code, 0) << r.err;
         auto j = nlohmann::json::parse(r.out, nullptr, false);
         EXPECT_TRUE(j.is_array()) << r.out;
@@ -147,13 +145,27 @@ class NapserverProcess {
 #endif
     }
 
-    [[nodiscard]] const fs::path& dir() const { return dir_.path(); }
-    [[nodiscard]] fs::path config() const { return dir() / "server.toml"; }
-    [[nodiscard]] fs::path db() const { return dir() / "audit" / "audit.db"; }
-    [[nodiscard]] fs::path log() const { return dir() / "napserver.log"; }
-    [[nodiscard]] std::string log_text() const { return read_file(log()); }
-    [[nodiscard]] std::uint16_t port() const { return port_; }
-    [[nodiscard]] std::uint16_t metrics_port() const { return metrics_port_; }
+    [[nodiscard]] const fs::path& dir() const {
+        return dir_.path();
+    }
+    [[nodiscard]] fs::path config() const {
+        return dir() / "server.toml";
+    }
+    [[nodiscard]] fs::path db() const {
+        return dir() / "audit" / "audit.db";
+    }
+    [[nodiscard]] fs::path log() const {
+        return dir() / "napserver.log";
+    }
+    [[nodiscard]] std::string log_text() const {
+        return read_file(log());
+    }
+    [[nodiscard]] std::uint16_t port() const {
+        return port_;
+    }
+    [[nodiscard]] std::uint16_t metrics_port() const {
+        return metrics_port_;
+    }
 
   private:
     TempDir dir_;

@@ -3,7 +3,9 @@
 // real `napctl server decisions`; a real napagent + `napctl connect radius://...` as the client.
 #include <gtest/gtest.h>
 
+#include "opennap/core/nap_types.h"
 #include "opennap/radius/authorization.h"
+#include "opennap/radius/tunnel.h"
 #include "opennap/soh/system_soh.h"
 #include "serverd/napserver_process.h"
 
@@ -55,7 +57,7 @@ ByteVec vector10_request(std::uint8_t id) {
     b.add_message_authenticator();
     b.add(radius::Attr::UserName, "vector10");
     b.add_raw(opennap::test::load_vector("10-radius-vsa-ms-quarantine-soh-compact.hex"));
-    EXPECT_TRUE(radius::sign_request(b, kSecret));
+    EXPECT_TRUE(sign(b, kSecret));
     return *b.take();
 }
 
@@ -102,21 +104,24 @@ TEST_F(Napserver, StatusServer) {
     auto p = radius::decode_packet(*a);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->code(), radius::Code::AccessAccept);
-    EXPECT_TRUE(radius::verify_response(*p, radius::decode_packet(rq)->authenticator(), kSecret,
-                                        true)
-                    .ok());
+    EXPECT_TRUE(
+        radius::verify_response(*p, radius::decode_packet(rq)->authenticator(), kSecret, true)
+            .ok());
 }
 
 TEST_F(Napserver, WrongSecretIsDroppedAndCountedInMetrics) {
     ASSERT_TRUE(server.start());
     const std::string series = "opennap_radius_dropped_total{reason=\"bad_authenticator\"}";
     EXPECT_EQ(metric(server.metrics(), series), 0);
+    // (start() counted its Status-Server probes as requests.)
+    const double before = metric(server.metrics(), "opennap_radius_requests_total");
     UdpClient c;
     c.send(server.port(), request({.soh = ssoh(healthy_entry(), "pc"), .secret = "wrong"}));
     EXPECT_TRUE(wait_for([&] { return metric(server.metrics(), series) == 1; }))
         << server.metrics();
     EXPECT_FALSE(c.receive(200ms));
-    EXPECT_EQ(metric(server.metrics(), "opennap_radius_requests_total"), 1);
+    EXPECT_EQ(metric(server.metrics(), "opennap_radius_requests_total"), before + 1);
+    EXPECT_EQ(metric(server.metrics(), "opennap_decisions_total{outcome=\"full\"}"), 0);
 }
 
 TEST_F(Napserver, RetransmissionIsAnsweredFromTheCacheAndDecidedOnce) {
@@ -127,7 +132,9 @@ TEST_F(Napserver, RetransmissionIsAnsweredFromTheCacheAndDecidedOnce) {
     auto second = c.exchange(server.port(), rq);
     ASSERT_TRUE(first && second);
     EXPECT_EQ(*first, *second);
-    EXPECT_EQ(metric(server.metrics(), "opennap_decisions_total{outcome=\"full\"}"), 1);
+    EXPECT_TRUE(wait_for([&] {
+        return metric(server.metrics(), "opennap_decisions_total{outcome=\"full\"}") == 1;
+    }));
     ASSERT_EQ(server.stop(), 0);
     const auto records = server.decisions("--machine retx.example.test");
     EXPECT_EQ(records.size(), 1u) << records.dump();
@@ -242,14 +249,15 @@ TEST_F(Napserver, NapctlConnectRunsAHealthExchangeThroughNapagent) {
     opennap::test::NapagentProcess agent;
     ASSERT_TRUE(agent.start()) << agent.log_text();
     ASSERT_TRUE(server.start());
-    const auto r = run_command(std::string("'") + OPENNAP_NAPCTL_PATH + "' connect radius://127.0.0.1:" +
-                                   std::to_string(server.port()) +
+    const auto r = run_command(std::string("'") + OPENNAP_NAPCTL_PATH +
+                                   "' connect radius://127.0.0.1:" + std::to_string(server.port()) +
                                    " --secret testing123 --machine-name connect.example.test"
                                    " --radius-timeout 5000 --json --socket '" +
                                    agent.socket().string() + "'",
                                server.dir());
     auto j = nlohmann::json::parse(r.out, nullptr, false);
-    ASSERT_TRUE(j.is_object()) << "exit " << r.exit_code << "\n" << r.out << r.err << "\n"
+    ASSERT_TRUE(j.is_object()) << "exit " << r.exit_code << "\n"
+                               << r.out << r.err << "\n"
                                << agent.log_text();
     EXPECT_EQ(j["radius"].value("code", ""), "Access-Accept") << j.dump(2);
     EXPECT_TRUE(j["radius"].contains("ms_quarantine_state")) << j.dump(2);
@@ -258,8 +266,7 @@ TEST_F(Napserver, NapctlConnectRunsAHealthExchangeThroughNapagent) {
     ASSERT_EQ(server.stop(), 0);
     const auto recs = server.decisions("--machine connect.example.test");
     ASSERT_EQ(recs.size(), 1u);
-    EXPECT_EQ(recs[0].value("connection_id", ""),
-              j.value("connection_id", std::string("missing")));
+    EXPECT_EQ(recs[0].value("connection_id", ""), j.value("connection_id", std::string("missing")));
     EXPECT_FALSE(recs[0]["correlation_id"].is_null());
     EXPECT_EQ(agent.stop(), 0);
 }
