@@ -111,6 +111,22 @@ inline ByteVec ssoh(const soh::wsha::SohEntry& entry, const std::string& name,
     return bytes ? *bytes : ByteVec{};
 }
 
+// An SSoH with the system part only (no SHA entry): the smallest SoH that gets an SoHR.
+inline ByteVec ssoh_without_entries(const std::string& name) {
+    soh::Message m;
+    const auto corr = correlation_bytes();
+    m.mode = soh::ModeSubHeader{};
+    m.mode->correlation_id = corr;
+    m.system.items.emplace_back(soh::PacketInfo{soh::kPacketInfoRequest});
+    m.system.items.emplace_back(soh::MachineName{name + std::string(1, '\0')});
+    soh::MsCorrelationId c;
+    c.bytes = corr;
+    m.system.items.emplace_back(c);
+    auto bytes = soh::encode(m);
+    EXPECT_TRUE(bytes.has_value());
+    return bytes ? *bytes : ByteVec{};
+}
+
 struct RequestOptions {
     std::uint8_t identifier = 1;
     std::optional<ByteVec> soh{};  // carried in MS-Quarantine-SoH

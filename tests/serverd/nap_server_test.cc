@@ -190,6 +190,47 @@ TEST_F(ServerdFrontEnd, ProxyStateComesBackInOrder) {
     EXPECT_EQ(values_of(*pr, radius::Attr::ProxyState), states);
 }
 
+TEST_F(ServerdFrontEnd, AnAnswerTooBigWithItsSohrIsSentWithoutIt) {
+    // Proxy-State fills the request up to 4096 octets; the answer copies them, so it has no room
+    // for the SoHR (bigger than the SoH here: an SSoH without SHA entries) but room for the rest.
+    start();
+    auto base = request({.soh = ssoh_without_entries("big.example.test")});
+    std::size_t room = radius::kMaxPacketSize - base.size();
+    std::vector<ByteVec> states;
+    while (room > 0) {
+        std::size_t take = std::min<std::size_t>(room, 255);
+        if (room - take == 1 || room - take == 2)
+            take -= 3;
+        states.emplace_back(take - 2, static_cast<std::uint8_t>('0' + states.size() % 10));
+        room -= take;
+    }
+    const auto rq =
+        request({.soh = ssoh_without_entries("big.example.test"), .proxy_states = states});
+    ASSERT_EQ(rq.size(), radius::kMaxPacketSize);
+    UdpClient c;
+    auto a = c.exchange(port_, rq);
+    ASSERT_TRUE(a) << "no answer";
+    auto p = radius::decode_packet(*a);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->code(), radius::Code::AccessAccept);
+    EXPECT_TRUE(
+        radius::verify_response(*p, radius::decode_packet(rq)->authenticator(), kSecret, true)
+            .ok());
+    auto nap = radius::nap_attributes(*p);
+    ASSERT_TRUE(nap);
+    EXPECT_EQ(nap->quarantine_state, 1u) << "no WSHA entry: not compliant, restricted";
+    auto q = radius::quarantine_soh(*p);
+    ASSERT_TRUE(q);
+    EXPECT_FALSE(q->has_value()) << "sent without the SoHR";
+    EXPECT_EQ(values_of(*p, radius::Attr::ProxyState), states);
+    // The control: without the padding the same request gets its SoHR.
+    auto small = c.exchange(port_, base);
+    ASSERT_TRUE(small);
+    auto q2 = radius::quarantine_soh(*radius::decode_packet(*small));
+    ASSERT_TRUE(q2);
+    EXPECT_TRUE(q2->has_value());
+}
+
 TEST_F(ServerdFrontEnd, ReloadChangesTheDecisionForNewRequests) {
     start();
     UdpClient c;

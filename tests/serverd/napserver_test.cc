@@ -263,6 +263,14 @@ TEST_F(Napserver, NapctlConnectRunsAHealthExchangeThroughNapagent) {
     EXPECT_TRUE(j["radius"].contains("ms_quarantine_state")) << j.dump(2);
     EXPECT_FALSE(j["isolation"].is_null()) << "the agent processed the SoHR: " << j.dump(2);
     EXPECT_EQ(j.value("exit_code", -1), r.exit_code);
+    // The test agent has no SHA: its SoH has no WSHA entry, the WSHV finds no firewall or
+    // antivirus report, the policy restricts. The agent read the SoHR's state and URL.
+    EXPECT_EQ(j.value("verdict", ""), "restricted") << j.dump(2);
+    EXPECT_EQ(r.exit_code, 11);
+    EXPECT_EQ(j["isolation"].value("state", ""), "restricted-access");
+    EXPECT_EQ(j["isolation"].value("url", ""), "http://10.0.0.5/help");
+    EXPECT_EQ(j["radius"]["remediation_servers"], nlohmann::json::array({"10.0.0.5"}));
+    EXPECT_EQ(j["radius"].value("vlan", ""), "99");
     ASSERT_EQ(server.stop(), 0);
     const auto recs = server.decisions("--machine connect.example.test");
     ASSERT_EQ(recs.size(), 1u);
