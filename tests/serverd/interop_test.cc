@@ -254,6 +254,8 @@ TEST_F(FreeRadiusProxyInterop, SohSplitOverSeveralVsasPassesBothWays) {
     auto vlan = radius::vlan_assignment(*p);
     ASSERT_TRUE(vlan && *vlan);
     EXPECT_EQ((*vlan)->vlan_id(), 10);
+    // FreeRADIUS put its Proxy-State in the proxied request (napserver copies it back).
+    EXPECT_NE(proxy->log().find("Proxy-State"), std::string::npos);
     // napserver saw the whole SoH: the WSHV judged it compliant, under the MS-Machine-Name of
     // the SSoH, with its correlation id and the NAS type the client sent.
     ASSERT_EQ(server.stop(), 0);
