@@ -6,6 +6,7 @@
 #include "opennap/core/nap_types.h"
 #include "opennap/radius/authorization.h"
 #include "opennap/radius/tunnel.h"
+#include "opennap/soh/attributes.h"
 #include "opennap/soh/system_soh.h"
 #include "serverd/napserver_process.h"
 
@@ -201,6 +202,57 @@ TEST_F(Napserver, SigtermWritesEveryDecision) {
     EXPECT_EQ(one[0].value("network_policy", ""), "noncompliant-policy");
     EXPECT_EQ(one[0]["shvs"].size(), 1u);
     EXPECT_FALSE(one[0]["correlation_id"].is_null());
+}
+
+// The server tests' sample plug-in SHV (tests/server/plugins): compliant when its SoH carries a
+// Vendor-Specific attribute whose data byte is 1.
+constexpr std::uint32_t kPluginId = 0x000137F0;
+
+ByteVec ssoh_with_plugin_entry(const std::string& name, std::uint8_t firewall_on) {
+    auto bytes = ssoh(healthy_entry(), name);
+    auto view = soh::decode(bytes);
+    EXPECT_TRUE(view);
+    auto m = soh::Message::from(*view);
+    m.entries.push_back(soh::ReportEntry{
+        kPluginId,
+        {soh::Attribute{
+            soh::tlv_type::kVendorSpecific, 0, {0x00, 0x00, 0x01, 0x37, firewall_on}}}});
+    return *soh::encode(m);
+}
+
+TEST_F(Napserver, PluginShvRunsInItsHelperAndEachShaGetsItsSohrEntry) {
+    ::setenv("OPENNAP_SHVHOST_HELPER", OPENNAP_SHVHOST_HELPER_PATH, 1);
+    auto o = server.options();
+    o.extra = std::string("[[shv]]\nid = 0x000137F0\nkind = \"plugin\"\nname = \"sample\"\n") +
+              "plugin = \"" + OPENNAP_TEST_PLUGIN_SAMPLE + "\"\n";
+    server.write_config(o);
+    ASSERT_TRUE(server.start());
+    const auto good = ask(request({.soh = ssoh_with_plugin_entry("plugin-good", 1)}));
+    const auto bad = ask(request({.soh = ssoh_with_plugin_entry("plugin-bad", 0)}));
+    EXPECT_EQ(quarantine_state(good), 0u) << "both SHVs pass";
+    EXPECT_EQ(quarantine_state(bad), 1u) << "the plug-in fails the client";
+    // One SoHR entry per SHA that sent an SoH, each with its own SHV's codes.
+    auto q = radius::quarantine_soh(*radius::decode_packet(bad));
+    ASSERT_TRUE(q && *q);
+    auto v = soh::decode((*q)->message, {.expect = soh::Direction::Response});
+    ASSERT_TRUE(v) << v.error().message();
+    std::vector<std::uint32_t> ids;
+    for (const auto& e : v->entries) {
+        ids.push_back(e.id);
+        if (e.id != kPluginId)
+            continue;
+        auto t = e.find(soh::tlv_type::kComplianceResultCodes);
+        ASSERT_TRUE(t);
+        auto codes = soh::attr::compliance_result_codes(*t);
+        ASSERT_TRUE(codes && codes->size() == 1);
+        EXPECT_EQ(codes->u32(0), 0x80270050u);
+    }
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, (std::vector<std::uint32_t>{kWshaId, kPluginId}));
+    ASSERT_EQ(server.stop(), 0);
+    const auto recs = server.decisions("--machine plugin-bad");
+    ASSERT_EQ(recs.size(), 1u);
+    ASSERT_EQ(recs[0]["shvs"].size(), 2u);
 }
 
 TEST_F(Napserver, ExitCodeTwoForABadConfig) {
