@@ -192,19 +192,25 @@ struct ConfigOptions {
     // Grant of the policy for compliant clients: "full" (VLAN 10, Filter-Id "healthy",
     // Session-Timeout 3600) or "deny".
     std::string compliant_grant = "full";
-    std::string extra{};  // appended verbatim
+    std::string extra{};           // appended verbatim
+    std::string postgresql{};      // a libpq conninfo: the audit store is PostgreSQL, not SQLite
+    std::string name = "srvtest";  // [server] name, the instance in audit records
 };
 
 inline std::string config_text(const ConfigOptions& o) {
     std::ostringstream c;
     c << "[server]\nlog_level = \"debug\"\nworkers = " << o.workers
-      << "\nshv_timeout_ms = 5000\nname = \"srvtest\"\n\n"
+      << "\nshv_timeout_ms = 5000\nname = \"" << o.name << "\"\n\n"
       << "[radius]\nlisten = [\"127.0.0.1:" << o.port << "\"]\nduplicate_cache_ms = 60000\n\n"
       << "[[radius.client]]\nname = \"loopback\"\naddress = \"" << o.client_address
       << "\"\nsecret = \"" << o.secret << "\"\nrequire_message_authenticator = "
       << (o.require_message_authenticator ? "true" : "false") << "\n\n"
-      << "[audit]\nstore = \"sqlite\"\nsqlite_path = \"" << o.sqlite_path
-      << "\"\nbatch_size = 10\nflush_interval_ms = 50\n\n";
+      << "[audit]\n";
+    if (o.postgresql.empty())
+        c << "store = \"sqlite\"\nsqlite_path = \"" << o.sqlite_path << "\"\n";
+    else
+        c << "store = \"postgresql\"\npostgresql = \"" << o.postgresql << "\"\n";
+    c << "batch_size = 10\nflush_interval_ms = 50\n\n";
     if (o.metrics_port)
         c << "[metrics]\nlisten = \"127.0.0.1:" << *o.metrics_port << "\"\n\n";
     c << "[[shv]]\nid = 0x00013780\nkind = \"wsha\"\nname = \"WSHV\"\n\n"

@@ -128,13 +128,15 @@ class NapserverProcess {
 
     [[nodiscard]] std::string metrics() const { return http_get(metrics_port_, "/metrics"); }
 
-    // `napctl server decisions --db DB --json -n 0`, parsed (an empty array on failure).
-    [[nodiscard]] nlohmann::json decisions(const std::string& extra = "") const {
+    // `napctl server decisions --db DB --json -n 0` (`source` replaces `--db DB`), parsed (an
+    // empty array on failure).
+    [[nodiscard]] nlohmann::json decisions(const std::string& extra = "",
+                                           const std::string& source = "") const {
 #ifdef OPENNAP_NAPCTL_PATH
-        const auto r =
-            run_command(std::string("'") + OPENNAP_NAPCTL_PATH + "' server decisions --db '" +
-                            db().string() + "' --json -n 0 " + extra,
-                        dir_.path());
+        const std::string from = source.empty() ? "--db '" + db().string() + "'" : source;
+        const auto r = run_command(std::string("'") + OPENNAP_NAPCTL_PATH + "' server decisions " +
+                                       from + " --json -n 0 " + extra,
+                                   dir_.path());
         EXPECT_EQ(r.exit_code, 0) << r.err;
         auto j = nlohmann::json::parse(r.out, nullptr, false);
         EXPECT_TRUE(j.is_array()) << r.out;
