@@ -256,9 +256,26 @@ TEST_F(Napserver, PluginShvRunsInItsHelperAndEachShaGetsItsSohrEntry) {
 }
 
 TEST_F(Napserver, ExitCodeTwoForABadConfig) {
-    server.write_config("[server]\nworkers = \"many\"\n");
+    // Two mistakes: both reported, each with file:line:column and key.
+    server.write_config("[server]\nworkers = \"many\"\n\n[radius]\nduplicate_cache_ms = 5\n");
     EXPECT_EQ(server.run_to_exit(), 2);
-    EXPECT_NE(server.log_text().find("server.workers"), std::string::npos) << server.log_text();
+    const std::string cfg = server.config().string();
+    EXPECT_NE(server.log_text().find(cfg + ":2:"), std::string::npos) << server.log_text();
+    EXPECT_NE(server.log_text().find("server.workers"), std::string::npos);
+    EXPECT_NE(server.log_text().find(cfg + ":5:"), std::string::npos);
+    EXPECT_NE(server.log_text().find("radius.duplicate_cache_ms"), std::string::npos);
+    // --check-config says the same and exits 2; a good file is OK (0).
+    auto r = run_command(
+        std::string("'") + OPENNAP_NAPSERVER_PATH + "' --check-config --config '" + cfg + "'",
+        server.dir());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("radius.duplicate_cache_ms"), std::string::npos) << r.err;
+    server.write_config(server.options());
+    r = run_command(
+        std::string("'") + OPENNAP_NAPSERVER_PATH + "' --check-config --config '" + cfg + "'",
+        server.dir());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, cfg + ": OK\n");
 }
 
 TEST_F(Napserver, ExitCodeThreeWhenTheAuditStoreIsUnusable) {
