@@ -149,6 +149,12 @@ radius::Result<std::vector<std::uint8_t>> build_answer(
         if (!d.vlan.empty())
             radius::add_vlan(b, std::string_view(d.vlan));
     }
+    // RFC 2865 §5.33: a proxy needs every Proxy-State of its request back, unmodified and in
+    // order, in the answer (Accept and Reject alike).
+    for (const auto& a : request.attributes()) {
+        if (a.type == radius::Attr::ProxyState)
+            b.add(radius::Attr::ProxyState, a.value);
+    }
     if (auto s = radius::sign_response(b, request, secret); !s)
         return std::unexpected(s.error());
     return b.take();

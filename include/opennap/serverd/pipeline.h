@@ -50,7 +50,8 @@ struct NapRequest {
     const server::ValidationResult* result);
 
 // The signed Access-Accept / Access-Reject answering `request`. Message-Authenticator is added
-// when the request had one or the client requires it.
+// when the request had one or the client requires it. Every Proxy-State of the request is copied,
+// in order (RFC 2865 §5.33).
 [[nodiscard]] radius::Result<std::vector<std::uint8_t>> build_answer(
     const radius::PacketView& request, const policy::Decision& decision,
     const std::optional<std::vector<std::uint8_t>>& sohr, radius::Wrapping wrapping,
