@@ -108,7 +108,10 @@ libdir = /usr/lib/freeradius
 pidfile = $tmp/freeradius/radiusd.pid
 name = radius-compare
 hostname_lookups = no
-max_request_time = 10
+# Debian's shipped request limits.
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 16384
 log {
   destination = files
   file = $tmp/freeradius.log

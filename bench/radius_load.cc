@@ -303,8 +303,8 @@ int main(int argc, char** argv) {
         b.add_message_authenticator();
     b.add(radius::Attr::UserName, std::string_view("radius-load"));
     const std::array<std::uint8_t, 4> nas = {127, 0, 0, 1};
-    b.add(radius::Attr::NasIpAddress, radius::Bytes(nas));
-    b.add_raw(radius::Bytes(kVector10));
+    b.add(radius::Attr::NasIpAddress, Bytes(nas));
+    b.add_raw(Bytes(kVector10));
     auto templ = b.bytes();
     if (!templ)
         die("request template: " + templ.error().message());
@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
                           p.begin() + radius::kAuthenticatorOffset);
                 if (ma_offset) {
                     std::fill_n(p.begin() + static_cast<std::ptrdiff_t>(*ma_offset + 2), 16, 0);
-                    const radius::Bytes parts[] = {radius::Bytes(p)};
+                    const Bytes parts[] = {Bytes(p)};
                     auto mac = secret->hmac_md5(parts);
                     if (!mac)
                         die("HMAC-MD5: " + mac.error().message());
@@ -435,7 +435,7 @@ int main(int argc, char** argv) {
             for (int i = 0; i < n; ++i) {
                 const auto len = in[static_cast<std::size_t>(i)].msg_len;
                 auto view =
-                    radius::decode_packet(radius::Bytes(in_buf[static_cast<std::size_t>(i)].data(), len));
+                    radius::decode_packet(Bytes(in_buf[static_cast<std::size_t>(i)].data(), len));
                 if (!view) {
                     ++c.bad;
                     continue;
