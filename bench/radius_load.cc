@@ -118,8 +118,9 @@ sockaddr_storage parse_loopback(const std::string& text, socklen_t& len) {
         return ss;
     }
     if (::inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) == 1) {
-        const bool loop = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) ||
-                          (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr) && a6->sin6_addr.s6_addr[12] == 127);
+        const bool loop =
+            IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) ||
+            (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr) && a6->sin6_addr.s6_addr[12] == 127);
         if (!loop)
             die("--server: " + host + " is not a loopback address (127.0.0.0/8, ::1): refused");
         a6->sin6_family = AF_INET6;
@@ -214,10 +215,10 @@ struct Counts {
     long sent = 0;
     long accept = 0;
     long reject = 0;
-    long other = 0;    // a valid answer with another code (Access-Challenge)
+    long other = 0;  // a valid answer with another code (Access-Challenge)
     long timeouts = 0;
-    long bad = 0;      // undecodable, wrong Authenticator, unknown Identifier
-    long late = 0;     // the valid answer to a request that had already timed out
+    long bad = 0;   // undecodable, wrong Authenticator, unknown Identifier
+    long late = 0;  // the valid answer to a request that had already timed out
 };
 
 double percentile(const std::vector<std::uint64_t>& sorted_ns, double p) {
@@ -506,8 +507,8 @@ int main(int argc, char** argv) {
         }
         if (sending)
             wake = std::min(wake, send_until);
-        int wait_ms = static_cast<int>(
-            std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
+        int wait_ms =
+            static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
         wait_ms = std::clamp(wait_ms, 0, 1000);
         const int ready = ::poll(pfds.data(), pfds.size(), wait_ms);
         if (ready < 0 && errno != EINTR)
@@ -563,9 +564,10 @@ int main(int argc, char** argv) {
             "  sent %ld, answered %ld (Accept %ld, Reject %ld, other %ld), timeouts %ld, late %ld, "
             "bad %ld\n",
             c.sent, answered, c.accept, c.reject, c.other, c.timeouts, c.late, c.bad);
-        std::printf("  %.0f requests/s; latency p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f "
-                    "us\n",
-                    rps, p50, p99, p999, max);
+        std::printf(
+            "  %.0f requests/s; latency p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f "
+            "us\n",
+            rps, p50, p99, p999, max);
         std::printf("  CPU: radius_load %.2f s (%.2f us/request)", cpu, cpu_per);
         if (server_cpu)
             std::printf(", server %.2f s (%.2f us/request)", *server_cpu,

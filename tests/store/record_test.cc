@@ -179,8 +179,8 @@ TEST(ColumnCodec, EncodersMatchNlohmannDump) {
     EXPECT_EQ(encode_reasons(reasons), dump_reasons(reasons));
     EXPECT_EQ(encode_reasons({}), "[]");
     for (const std::vector<std::string>& in :
-         {std::vector<std::string>{"a", "caf\xC3\xA9 \"x\""}, std::vector<std::string>{"\xff", "b\n"},
-          std::vector<std::string>{"\xE2\x98\x83\x01"}}) {
+         {std::vector<std::string>{"a", "caf\xC3\xA9 \"x\""},
+          std::vector<std::string>{"\xff", "b\n"}, std::vector<std::string>{"\xE2\x98\x83\x01"}}) {
         EXPECT_EQ(encode_reasons(in), dump_reasons(in));
     }
 
