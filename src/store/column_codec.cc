@@ -72,16 +72,17 @@ void append_u64(std::string& out, std::uint64_t v) {
 // A JSON string as dump() writes it, for text without octets >= 0x80 (false: not written, the
 // caller falls back to nlohmann, which also replaces invalid UTF-8).
 bool append_ascii_string(std::string& out, std::string_view text) {
-    for (unsigned char c : text) {
-        if (c >= 0x80)
-            return false;
-    }
+    const std::size_t start = out.size();
     out += '"';
     std::size_t run = 0;  // octets copied as they are, appended together
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (static_cast<unsigned char>(c - 0x20) < 0x60 && c != '"' && c != '\\')
+            continue;  // 0x20 .. 0x7F but the two escaped ones
+        if (c >= 0x80) {
+            out.resize(start);
+            return false;
+        }
         out.append(text.data() + run, i - run);
         run = i + 1;
         switch (c) {
