@@ -86,11 +86,11 @@ class DupCache {
         }
         return Seen::New;
     }
-    void answered(const DupKey& k, const std::vector<std::uint8_t>& answer) {
+    void answered(const DupKey& k, std::vector<std::uint8_t>&& answer) {
         auto& s = shard(k);
         std::lock_guard lock(s.mu);
         if (auto it = s.map.find(k); it != s.map.end())
-            it->second.answer = answer;
+            it->second.answer = std::move(answer);
     }
     void forget(const DupKey& k) {
         auto& s = shard(k);
@@ -349,7 +349,9 @@ class NapServer::Impl {
             finish(*pending, nullptr);
             return;
         }
-        server::ValidationInput input = pending->nap.input;
+        // The SoHs go to the host without a copy; the record needs only the correlation id.
+        server::ValidationInput input = std::move(pending->nap.input);
+        pending->nap.input.correlation_id = input.correlation_id;
         const auto s = st->host->validate(
             std::move(input),
             [this, pending](server::ValidationResult&& r) { finish(*pending, &r); });
@@ -399,7 +401,7 @@ class NapServer::Impl {
             }
             if (answer) {
                 send(q.fd, *answer, q.from, q.from_len);
-                dups->answered(q.key, *answer);
+                dups->answered(q.key, std::move(*answer));
             } else {
                 spdlog::error("no answer to {}: {}", q.source.to_string(),
                               answer.error().message());
@@ -409,9 +411,10 @@ class NapServer::Impl {
         const auto latency = Clock::now() - q.t0;
         store::DecisionRecord record = record_of(
             RecordContext{config.server.name, &client, q.source, latency}, q.nap, decision, result);
-        spdlog::debug("{} ({}) machine '{}': {} (network policy '{}')", q.source.to_string(),
-                      client.name, q.nap.machine_name, policy::to_string(decision.access),
-                      decision.network_policy);
+        if (spdlog::should_log(spdlog::level::debug))  // to_string() is not free
+            spdlog::debug("{} ({}) machine '{}': {} (network policy '{}')", q.source.to_string(),
+                          client.name, q.nap.machine_name, policy::to_string(decision.access),
+                          decision.network_policy);
         if (metrics) {
             metrics->decision(record.outcome);
             metrics->request_seconds(std::chrono::duration<double>(latency).count());

@@ -95,15 +95,18 @@ std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& co
     auto content = policy::SohrContent::from(decision, installed);
     if (!content)
         return std::nullopt;
-    std::vector<soh::ReportEntry> entries;
+    // policy::build_sohr(*content, *echo, entries), with the entries moved into the message
+    // rather than copied.
+    soh::Message m = policy::make_sohr(*content, *echo, {});
     if (result != nullptr) {
+        m.entries.reserve(result->outcomes.size());
         for (const auto& o : result->outcomes) {
             // Each SHA that sent an SoH gets its SHV's answer (or the host's, when it had none).
             if (o.soh_present && !o.response.attributes.empty())
-                entries.push_back(to_entry(o.response));
+                m.entries.push_back(to_entry(o.response));
         }
     }
-    auto bytes = policy::build_sohr(*content, *echo, entries);
+    auto bytes = soh::encode(m, maxNetworkSoHSize);
     if (!bytes)
         return std::nullopt;
     return std::move(*bytes);

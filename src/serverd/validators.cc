@@ -37,6 +37,7 @@ class WshvValidator final : public server::SystemHealthValidator {
 
 soh::ReportEntry to_entry(const SoH& soh) {
     soh::ReportEntry e;
+    e.attributes.reserve(soh.attributes.size());
     for (const auto& a : soh.attributes) {
         if (a.type == soh::tlv_type::kSystemHealthId && e.id == 0 && a.value.size() == 4) {
             e.id = load_be32(a.value.data());
@@ -49,6 +50,7 @@ soh::ReportEntry to_entry(const SoH& soh) {
 
 SoH to_soh(const soh::ReportEntry& entry) {
     SoH soh;
+    soh.attributes.reserve(entry.attributes.size() + 1);
     const auto id = soh::attr::make_system_health_id(entry.id);
     soh.attributes.push_back({id.type, id.value});
     for (const auto& a : entry.attributes)

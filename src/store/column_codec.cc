@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
+
 namespace opennap::store {
 
 using nlohmann::json;
@@ -56,7 +58,69 @@ bool u32(const json& v, std::uint32_t& out) {
 
 }  // namespace
 
-std::string encode_shvs(std::span<const ShvResult> shvs) {
+// The encoders write the text nlohmann::json::dump() gives for the same values (keys sorted, no
+// spaces), without building a json document: they run once per audit record on the writer's
+// thread, which must keep up with the request threads.
+namespace {
+
+void append_u64(std::string& out, std::uint64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+}
+
+// A JSON string as dump() writes it, for text without octets >= 0x80 (false: not written, the
+// caller falls back to nlohmann, which also replaces invalid UTF-8).
+bool append_ascii_string(std::string& out, std::string_view text) {
+    const std::size_t start = out.size();
+    out += '"';
+    std::size_t run = 0;  // octets copied as they are, appended together
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (static_cast<unsigned char>(c - 0x20) < 0x60 && c != '"' && c != '\\')
+            continue;  // 0x20 .. 0x7F but the two escaped ones
+        if (c >= 0x80) {
+            out.resize(start);
+            return false;
+        }
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default: {
+                constexpr char kHex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xF];
+            }
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+    return true;
+}
+
+std::string encode_shvs_slow(std::span<const ShvResult> shvs) {
     json arr = json::array();
     for (const ShvResult& s : shvs) {
         json codes = json::array();
@@ -73,6 +137,41 @@ std::string encode_shvs(std::span<const ShvResult> shvs) {
         arr.push_back(std::move(o));
     }
     return arr.dump();
+}
+
+}  // namespace
+
+std::string encode_shvs(std::span<const ShvResult> shvs) {
+    std::string out;
+    out.reserve(16 + shvs.size() * 112);
+    out += '[';
+    for (std::size_t i = 0; i < shvs.size(); ++i) {
+        const ShvResult& s = shvs[i];
+        if (i != 0)
+            out += ',';
+        out += "{\"codes\":[";
+        for (std::size_t k = 0; k < s.compliance_codes.size(); ++k) {
+            if (k != 0)
+                out += ',';
+            append_u64(out, s.compliance_codes[k].bits());
+        }
+        out += ']';
+        if (s.failure_category) {
+            out += ",\"failure_category\":";
+            if (!append_ascii_string(out, opennap::to_string(*s.failure_category)))
+                return encode_shvs_slow(shvs);
+        }
+        out += ",\"id\":";
+        append_u64(out, s.id);
+        out += ",\"latency_us\":";
+        append_u64(out, s.latency_us);
+        out += s.passed ? ",\"passed\":true,\"status\":" : ",\"passed\":false,\"status\":";
+        if (!append_ascii_string(out, to_string(s.status)))
+            return encode_shvs_slow(shvs);
+        out += '}';
+    }
+    out += ']';
+    return out;
 }
 
 std::expected<std::vector<ShvResult>, ColumnError> decode_shvs(std::string_view text) {
@@ -135,6 +234,22 @@ std::expected<std::vector<ShvResult>, ColumnError> decode_shvs(std::string_view 
 }
 
 std::string encode_reasons(std::span<const std::string> reasons) {
+    std::string out;
+    std::size_t size = 2;
+    for (const std::string& r : reasons)
+        size += r.size() + 3;
+    out.reserve(size);
+    out += '[';
+    bool ascii = true;
+    for (std::size_t i = 0; ascii && i < reasons.size(); ++i) {
+        if (i != 0)
+            out += ',';
+        ascii = append_ascii_string(out, reasons[i]);
+    }
+    if (ascii) {
+        out += ']';
+        return out;
+    }
     json arr = json::array();
     for (const std::string& r : reasons)
         arr.push_back(r);

@@ -18,6 +18,8 @@ using internal::Col;
 using K = StoreError::Kind;
 
 // Schema version 1 (docs/audit.md, "Schema"). Times are microseconds since the Unix epoch (UTC).
+// The outcome CHECK is written with OR rather than IN (...): SQLite 3.40 builds an ephemeral
+// table for an IN list on every insert (databases created with the IN form behave the same).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE opennap_schema (
   version INTEGER NOT NULL
@@ -37,7 +39,8 @@ CREATE TABLE opennap_decision (
   shvs TEXT NOT NULL,
   health_policy TEXT NOT NULL,
   network_policy TEXT NOT NULL,
-  outcome TEXT NOT NULL CHECK (outcome IN ('full', 'probation', 'restricted', 'deny')),
+  outcome TEXT NOT NULL CHECK (outcome = 'full' OR outcome = 'probation' OR
+                              outcome = 'restricted' OR outcome = 'deny'),
   probation_end INTEGER,
   extended_state TEXT NOT NULL,
   remediation_group TEXT NOT NULL,

@@ -161,6 +161,65 @@ TEST(ColumnCodec, Reasons) {
     EXPECT_EQ(encode_reasons(std::vector<std::string>{"\xff"}), "[\"\xEF\xBF\xBD\"]");
 }
 
+// The encoders write what nlohmann::json::dump() writes for the same values (they used to call
+// it; the writer's thread now skips building the document): every ASCII character, the UTF-8
+// and invalid-UTF-8 fallbacks, every status and failure category, extreme numbers.
+TEST(ColumnCodec, EncodersMatchNlohmannDump) {
+    using nlohmann::json;
+    std::vector<std::string> reasons;
+    for (int c = 0; c < 128; ++c)
+        reasons.push_back(std::string("r") + static_cast<char>(c) + "/");
+    reasons.push_back("");
+    auto dump_reasons = [](const std::vector<std::string>& in) {
+        json arr = json::array();
+        for (const auto& r : in)
+            arr.push_back(r);
+        return arr.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    EXPECT_EQ(encode_reasons(reasons), dump_reasons(reasons));
+    EXPECT_EQ(encode_reasons({}), "[]");
+    for (const std::vector<std::string>& in :
+         {std::vector<std::string>{"a", "caf\xC3\xA9 \"x\""},
+          std::vector<std::string>{"\xff", "b\n"}, std::vector<std::string>{"\xE2\x98\x83\x01"}}) {
+        EXPECT_EQ(encode_reasons(in), dump_reasons(in));
+    }
+
+    std::vector<ShvResult> shvs;
+    for (std::uint8_t st = 0; st <= 3; ++st) {
+        for (std::uint32_t fc = 0; fc <= 6; ++fc) {
+            ShvResult s;
+            s.id = fc == 6 ? 0xFFFFFFFFu : 0x13780u + fc;
+            s.status = static_cast<ShvStatus>(st);
+            s.passed = (st + fc) % 2 == 0;
+            if (fc < 6)
+                s.failure_category = static_cast<FailureCategory>(fc);
+            for (std::uint32_t k = 0; k < fc; ++k)
+                s.compliance_codes.emplace_back(k == 0 ? 0xFFFFFFFFu : 0xC0FF0000u + k);
+            s.latency_us = fc * 1000003u;
+            shvs.push_back(std::move(s));
+        }
+    }
+    json arr = json::array();
+    for (const ShvResult& s : shvs) {
+        json codes = json::array();
+        for (HResult c : s.compliance_codes)
+            codes.push_back(c.bits());
+        json o = json::object();
+        o["id"] = s.id;
+        o["status"] = std::string(to_string(s.status));
+        o["passed"] = s.passed;
+        o["codes"] = std::move(codes);
+        if (s.failure_category)
+            o["failure_category"] = std::string(opennap::to_string(*s.failure_category));
+        o["latency_us"] = s.latency_us;
+        arr.push_back(std::move(o));
+    }
+    EXPECT_EQ(encode_shvs(shvs), arr.dump());
+    auto back = decode_shvs(encode_shvs(shvs));
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, shvs);
+}
+
 TEST(Format, Json) {
     DecisionRecord r = sample_record(1);  // probation
     r.id = 42;

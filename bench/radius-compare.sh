@@ -1,0 +1,207 @@
+#!/bin/bash
+# radius-compare.sh: napserver against Debian's FreeRADIUS 3.2 under the same RADIUS load, in one
+# run, on the loopback interface (docs/benchmarks.md, "napserver").
+#
+#   bench/radius-compare.sh [--build DIR] [--rounds R] [--seconds S] [--windows "64 256"]
+#                           [--workers N] [--keep]
+#
+# Starts napserver (DIR/apps/napserver/napserver; build it with the release preset) with the
+# shipped configuration (packaging/server.toml: the built-in WSHA SHV and policies) on a free
+# port, log level warn, audit ON to SQLite in a temporary directory; and FreeRADIUS
+# (/usr/sbin/freeradius) with a private configuration in a temporary directory whose default
+# site runs the `soh` module on the request's MS-Quarantine-SoH and answers Access-Accept (rlm_soh
+# rejects an SoH it cannot decode). Then, R rounds, for each window: radius_load against one
+# server and then the other (the order alternates between rounds, since the machine's speed
+# drifts), S seconds each. Prints every run, then the median and the range of each figure and the
+# napserver / FreeRADIUS ratio of the medians. Everything it started is stopped (by pid) and the
+# temporary directory removed on the way out (--keep keeps it, e.g. to read the audit database).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build="$here/build/release"
+rounds=3
+seconds=5
+windows="64 256"
+workers=""
+keep=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --build) build=$(cd "$2" && pwd); shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
+        --windows) windows=$2; shift 2 ;;
+        --workers) workers=$2; shift 2 ;;
+        --keep) keep=1; shift ;;
+        *) echo "usage: $0 [--build DIR] [--rounds R] [--seconds S] [--windows \"64 256\"] [--workers N] [--keep]" >&2
+           exit 2 ;;
+    esac
+done
+
+napserver="$build/apps/napserver/napserver"
+load="$build/bench/radius_load"
+freeradius=/usr/sbin/freeradius
+for f in "$napserver" "$load" "$freeradius"; do
+    [ -x "$f" ] || { echo "radius-compare: $f not found (cmake --build --preset release --target napserver radius_load; FreeRADIUS: scripts/bootstrap)" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d /tmp/radius-compare-XXXXXX)
+nap_pid=""
+fr_pid=""
+cleanup() {
+    [ -n "$nap_pid" ] && kill "$nap_pid" 2>/dev/null && wait "$nap_pid" 2>/dev/null || true
+    [ -n "$fr_pid" ] && kill "$fr_pid" 2>/dev/null && wait "$fr_pid" 2>/dev/null || true
+    if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+# A UDP port nothing listens on (loopback).
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        if ! ss -Hlun "sport = :$p" | grep -q .; then echo "$p"; return; fi
+    done
+}
+
+# Waits until the server at 127.0.0.1:$1 answers one request.
+wait_ready() {
+    local port=$1 name=$2 pid=$3
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || { echo "radius-compare: $name exited; its log:" >&2; cat "$tmp/$name.log" >&2; exit 1; }
+        if "$load" --server "127.0.0.1:$port" --requests 1 --window 1 --seconds 1 --timeout-ms 200 >/dev/null 2>&1; then
+            return
+        fi
+        sleep 0.2
+    done
+    echo "radius-compare: $name does not answer on 127.0.0.1:$port; its log:" >&2
+    cat "$tmp/$name.log" >&2
+    exit 1
+}
+
+# ---- napserver: the shipped configuration, audit to SQLite in $tmp
+nap_port=$(free_port)
+sed -e "s|^listen = .*|listen = [\"127.0.0.1:$nap_port\"]|" \
+    -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/audit.db\"|" \
+    -e 's|^log_level = .*|log_level = "warn"|' \
+    "$here/packaging/server.toml" > "$tmp/server.toml"
+if [ -n "$workers" ]; then
+    sed -i -e "s|^workers = .*|workers = $workers|" "$tmp/server.toml"
+fi
+"$napserver" --config "$tmp/server.toml" > "$tmp/napserver.log" 2>&1 &
+nap_pid=$!
+wait_ready "$nap_port" napserver "$nap_pid"
+
+# ---- FreeRADIUS: a private configuration; the default site decodes the SoH with rlm_soh
+fr_port=$(free_port)
+mkdir -p "$tmp/freeradius"
+cat > "$tmp/freeradius/radiusd.conf" <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+confdir = $tmp/freeradius
+raddbdir = $tmp/freeradius
+radacctdir = $tmp/freeradius
+logdir = $tmp/freeradius
+run_dir = $tmp/freeradius
+libdir = /usr/lib/freeradius
+pidfile = $tmp/freeradius/radiusd.pid
+name = radius-compare
+hostname_lookups = no
+# Debian's shipped request limits.
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 16384
+log {
+  destination = files
+  file = $tmp/freeradius.log
+  auth = no
+}
+security {
+  allow_core_dumps = no
+}
+# Debian's shipped thread pool settings.
+thread pool {
+  start_servers = 5
+  max_servers = 32
+  min_spare_servers = 3
+  max_spare_servers = 10
+  max_requests_per_server = 0
+  max_queue_size = 65536
+}
+client loopback {
+  ipaddr = 127.0.0.1
+  secret = testing123
+  require_message_authenticator = no
+}
+modules {
+  soh {
+    dhcp = no
+  }
+}
+server default {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = $fr_port
+  }
+  authorize {
+    soh
+    update control {
+      &Auth-Type := Accept
+    }
+  }
+  authenticate {
+  }
+}
+EOF
+"$freeradius" -f -d "$tmp/freeradius" >> "$tmp/freeradius.log" 2>&1 &
+fr_pid=$!
+wait_ready "$fr_port" freeradius "$fr_pid"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "napserver $napserver (workers: $(sed -n 's/^workers = //p' "$tmp/server.toml")), FreeRADIUS $($freeradius -v | sed -n 's/.*\(Version [0-9.]*\).*/\1/p' | head -1)"
+
+run() {  # run NAME PORT PID WINDOW ROUND
+    local out
+    out=$("$load" --server "127.0.0.1:$2" --window "$4" --seconds "$seconds" --requests 100000000 \
+        --server-pid "$3" --label "$1" --json) || true
+    echo "$out" >> "$tmp/results.jsonl"
+    echo "round $5 window $4 $1: $(echo "$out" | sed -E 's/.*"rps":([0-9.]+).*"p50":([0-9.]+),"p99":([0-9.]+),"p999":([0-9.]+),"max":([0-9.]+).*/\1 req\/s, p50 \2 us, p99 \3 us, p99.9 \4 us, max \5 us/'), $(echo "$out" | sed -E 's/.*"accept":([0-9]+),"reject":([0-9]+).*"timeouts":([0-9]+),"late":([0-9]+),"bad":([0-9]+).*/accept \1 reject \2 timeouts \3 late \4 bad \5/'), server CPU $(echo "$out" | sed -E 's/.*"server_cpu_us_per_request":([0-9.]+).*/\1/') us/req"
+}
+
+for r in $(seq 1 "$rounds"); do
+    for w in $windows; do
+        if [ $((r % 2)) = 1 ]; then
+            run napserver "$nap_port" "$nap_pid" "$w" "$r"
+            run freeradius "$fr_port" "$fr_pid" "$w" "$r"
+        else
+            run freeradius "$fr_port" "$fr_pid" "$w" "$r"
+            run napserver "$nap_port" "$nap_pid" "$w" "$r"
+        fi
+    done
+done
+
+# ---- medians and ranges
+field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
+stats() {  # stats NAME WINDOW FIELD -> "median (min-max)"
+    local values
+    values=$(grep "\"label\":\"$1\"" "$tmp/results.jsonl" | grep "\"window\":$2," | field "$3" | sort -g)
+    local n
+    n=$(echo "$values" | wc -l)
+    echo "$(echo "$values" | sed -n "$(( (n + 1) / 2 ))p") ($(echo "$values" | head -1)-$(echo "$values" | tail -1))"
+}
+median() { stats "$@" | cut -d' ' -f1; }
+total() { grep "\"label\":\"$1\"" "$tmp/results.jsonl" | grep "\"window\":$2," | field "$3" | awk '{s+=$1} END {print s+0}'; }
+
+echo
+echo "medians of $rounds rounds of $seconds s (range in parentheses):"
+for w in $windows; do
+    for name in napserver freeradius; do
+        echo "  window $w $name: $(stats $name "$w" rps) req/s; p50 $(stats $name "$w" p50) us; p99 $(stats $name "$w" p99) us; p99.9 $(stats $name "$w" p999) us; server CPU $(stats $name "$w" server_cpu_us_per_request) us/req; timeouts $(total $name "$w" timeouts), bad $(total $name "$w" bad), rejects $(total $name "$w" reject)"
+    done
+    echo "  window $w ratio napserver/FreeRADIUS (median req/s): $(awk -v a="$(median napserver "$w" rps)" -v b="$(median freeradius "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+done
+if command -v sqlite3 >/dev/null; then
+    echo "  napserver audit records so far: $(sqlite3 "$tmp/audit.db" 'select count(*) from opennap_decision' 2>/dev/null || echo '?')"
+fi
