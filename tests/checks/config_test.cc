@@ -10,13 +10,33 @@ TEST(ChecksConfig, AbsentTableGivesDefaults) {
     ASSERT_TRUE(c);
     EXPECT_EQ(*c, ChecksConfig{});
     EXPECT_TRUE(c->root.is_host());
-    EXPECT_EQ(c->security_center_id, 0x00013780u);
-    EXPECT_EQ(c->linux_sha_id, kDefaultLinuxShaId);
+    EXPECT_EQ(c->security_center_id, 0x007ED901u);
+    EXPECT_EQ(c->linux_sha_id, 0x007ED902u);
     EXPECT_FALSE(c->fixup.enabled);
     EXPECT_EQ(c->security_updates.cache_dir, "/var/lib/opennap/apt");
     for (std::size_t i = 0; i < kCheckCount; ++i) {
         EXPECT_TRUE(c->enabled[i]);
     }
+}
+
+TEST(ChecksConfig, CompatibilityModeReportsAsTheWsha) {
+    auto c = parse_checks_config("[checks]\ncompat_wsha_id = true\n", "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x00013780u);
+    EXPECT_EQ(c->linux_sha_id, 0x007ED902u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = true\nsecurity_center_id = 0x13780\n",
+                            "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x00013780u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = false\n", "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x007ED901u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = true\nsecurity_center_id = 0x7ED901\n",
+                            "agent.toml");
+    ASSERT_FALSE(c);
+    ASSERT_EQ(c.error().size(), 1u);
+    EXPECT_EQ(c.error()[0].key, "checks.security_center_id");
+    EXPECT_EQ(c.error()[0].line, 3);
 }
 
 TEST(ChecksConfig, EveryKey) {
