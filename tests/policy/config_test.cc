@@ -587,16 +587,29 @@ TEST(PolicyConfig, SecretFiles) {
     EXPECT_EQ(unread.radius.clients[0].secret_file, "/s/none");
 }
 
+TEST(PolicyConfig, LinuxShvAndTheWshvUnderOpenNapsId) {
+    auto c = parse_config("[[shv]]\nkind = \"linux\"\n[[shv]]\nkind = \"wsha\"\nid = 0x7ED901\n",
+                          "s.toml");
+    ASSERT_TRUE(c) << c.error().to_string();
+    ASSERT_EQ(c->shvs.size(), 2u);
+    EXPECT_EQ(c->shvs[0].kind, ShvKind::linux);
+    EXPECT_EQ(c->shvs[0].id, 0x007ED902u);
+    EXPECT_EQ(c->shvs[0].name, "OpenNAP Linux SHV");
+    EXPECT_EQ(to_string(ShvKind::linux), "linux");
+    EXPECT_EQ(c->shvs[1].kind, ShvKind::wsha);
+    EXPECT_EQ(c->shvs[1].id, 0x007ED901u);
+}
+
 TEST(PolicyConfig, ShvMistakes) {
     EXPECT_EQ(error("[[shv]]\nid = 0x13780\n"),
-              "1:1: shv[0].kind: missing: \"wsha\" or \"plugin\"");
+              "1:1: shv[0].kind: missing: \"wsha\", \"linux\" or \"plugin\"");
     // A wrong kind is the only complaint (no guesses about what the other keys should be).
     EXPECT_EQ(error("[[shv]]\nkind = \"plugn\"\nid = 0x137F0\nplugin = \"/x.so\"\n"),
-              "2:1: shv[0].kind: must be one of wsha, plugin, got \"plugn\" (did you mean "
+              "2:1: shv[0].kind: must be one of wsha, plugin, linux, got \"plugn\" (did you mean "
               "\"plugin\"?)");
     EXPECT_EQ(error("[[shv]]\nkind = \"wsha\"\nid = 0x000137F0\n"),
-              "3:1: shv[0].id: kind \"wsha\" validates the Windows Security Health Agent, whose "
-              "System-Health-ID is 0x00013780; got 0x000137F0");
+              "3:1: shv[0].id: kind \"wsha\" validates the Windows Security Health Agent entry, "
+              "under 0x00013780 or OpenNAP's security-center SHA 0x007ED901; got 0x000137F0");
     EXPECT_EQ(error("[[shv]]\nkind = \"plugin\"\nplugin = \"/x.so\"\n"),
               "1:1: shv[0].id: missing: the System-Health-ID the SHV validates, e.g. 0x000137F0");
     EXPECT_EQ(error("[[shv]]\nkind = \"plugin\"\nid = 0x137F0\n"),
