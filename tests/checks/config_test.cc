@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace opennap::checks {
 namespace {
 
@@ -166,6 +169,31 @@ TEST(ChecksConfig, SyntaxErrorAloneAndWrongType) {
     c = parse_checks_config("[checks]\nfirewall = 1\n", "a.toml");
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error()[0].key, "checks.firewall");
+}
+
+}  // namespace
+}  // namespace opennap::checks
+
+namespace opennap::checks {
+namespace {
+
+TEST(ChecksConfig, ShippedAgentTomlSectionIsTheDefaults) {
+    std::ifstream in(std::string(OPENNAP_SOURCE_DIR) + "/packaging/agent.toml");
+    std::stringstream all;
+    all << in.rdbuf();
+    const std::string text = all.str();
+    const std::size_t at = text.find("# ---- [checks]");
+    ASSERT_NE(at, std::string::npos);
+    std::string uncommented;
+    std::istringstream lines(text.substr(at));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("# ") && !line.starts_with("# ----") &&
+            (line.starts_with("# [") || line.find(" = ") != std::string::npos))
+            uncommented += line.substr(2) + "\n";
+    }
+    auto c = parse_checks_config(uncommented, "agent.toml");
+    ASSERT_TRUE(c) << c.error().at(0).to_string();
+    EXPECT_EQ(*c, ChecksConfig{});
 }
 
 }  // namespace
