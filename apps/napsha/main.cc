@@ -146,13 +146,17 @@ class Bindings {
     Bindings(std::shared_ptr<client::RemoteAgent> agent, shas::HealthAgents& shas, bool do_register)
         : agent_(std::move(agent)), shas_(shas), register_(do_register) {}
 
-    // Registers (if asked) and binds what is not bound; true when both are bound.
-    bool ensure() {
+    // Registers (if asked) and binds what is not bound (calling NotifySoHChange for it); true
+    // when both are bound. `renotify`: NotifySoHChange for those that were bound already, too.
+    bool ensure(bool renotify = false) {
         bool all = true;
         for (Which w : {Which::SecurityCenter, Which::Linux}) {
             auto& b = slot(w);
-            if (b)
+            if (b) {
+                if (renotify)
+                    notify(w);
                 continue;
+            }
             const std::uint32_t id = shas_.id(w);
             if (register_) {
                 NapComponentRegistrationInfo info;
@@ -309,8 +313,9 @@ int main(int argc, char** argv) {
     Bindings bindings(remote, agents, !no_register);
     spdlog::info("napsha {} on {} (interval {} s)", kVersion, cfg->socket, cc.interval.count());
 
-    std::uint64_t generation = remote->generation();
-    bool bound = remote->connected() && bindings.ensure();
+    // Bound once the client library has connected (the generation changes from 0).
+    std::uint64_t generation = 0;
+    bool bound = false;
     auto next_try = std::chrono::steady_clock::now();
     while (!g_stop) {
         (void)monitor.poll_once(std::chrono::milliseconds(500));
@@ -319,9 +324,7 @@ int main(int argc, char** argv) {
             // napagent came back: the client library re-bound the SHAs; tell it the SoHs again.
             generation = remote->generation();
             spdlog::info("napagent connection (re-)established");
-            bound = bindings.ensure();
-            bindings.notify(Which::SecurityCenter);
-            bindings.notify(Which::Linux);
+            bound = bindings.ensure(/*renotify=*/true);
         } else if (!bound && now >= next_try && remote->connected()) {
             bound = bindings.ensure();
             next_try = now + std::chrono::seconds(1);
