@@ -54,6 +54,34 @@ SoH build_wsha(const checks::Report& r, const ShaOptions& o, std::uint32_t count
     return to_soh(e);
 }
 
+// What a Linux operator does about a WSHV code, per class (the WSHV's codes speak of Windows).
+std::string_view linux_action(soh::wsha::HealthClass cls, std::uint32_t code) {
+    using soh::wsha::HealthClass;
+    namespace c = soh::wsha::compliance;
+    namespace st = soh::wsha::status;
+    const bool stale = code == c::kProductNotUpToDate || code == c::kThirdPartyProductNotUpToDate;
+    switch (cls) {
+        case HealthClass::Firewall:
+            return "load an nftables ruleset whose input chain drops by default (policy drop), "
+                   "or enable ufw / firewalld";
+        case HealthClass::Antivirus:
+        case HealthClass::Antispyware:
+            if (stale)
+                return "update the ClamAV signatures (freshclam, clamav-freshclam.service)";
+            if (code == st::kProductNotInstalled)
+                return "install clamav-daemon and clamav-freshclam";
+            return "start clamav-daemon.service";
+        case HealthClass::AutomaticUpdates:
+            return "install unattended-upgrades and set APT::Periodic::Update-Package-Lists and "
+                   "Unattended-Upgrade to \"1\" (dpkg-reconfigure unattended-upgrades)";
+        case HealthClass::SecurityUpdates:
+            if (code == st::kUpdatesRequireReboot)
+                return "reboot to finish installing updates";
+            return "apt update, then apt upgrade the pending security updates";
+    }
+    return "";
+}
+
 }  // namespace
 
 std::string_view to_string(Which w) noexcept {
@@ -95,6 +123,11 @@ std::vector<std::string> wsha_hints(const SoH& response, bool& compliant, std::s
             if (!meaning.empty()) {
                 h += ": ";
                 h += meaning;
+            }
+            const std::string_view action = linux_action(c.cls, code);
+            if (!action.empty()) {
+                h += "; ";
+                h += action;
             }
             hints.push_back(std::move(h));
         }
