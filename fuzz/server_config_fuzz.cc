@@ -9,6 +9,7 @@
 #include "opennap/policy/config.h"
 #include "opennap/policy/evaluate.h"
 #include "opennap/policy/sohr.h"
+#include "opennap/shvs/linux_shv.h"
 #include "opennap/shvs/wshv.h"
 
 using namespace opennap;
@@ -18,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     ParseOptions options;
     options.wsha_settings = shvs::wshv::settings_check();
+    options.linux_settings = shvs::linux_shv::settings_check();
     auto errors = check_config(text, "fuzz.toml", options);
     for (const ConfigError& e : errors) {
         OPENNAP_FUZZ_CHECK(e.line >= 0 && e.column >= 0);

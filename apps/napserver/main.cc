@@ -18,6 +18,7 @@
 #include "opennap/metrics/http_server.h"
 #include "opennap/policy/config.h"
 #include "opennap/serverd/nap_server.h"
+#include "opennap/shvs/linux_shv.h"
 #include "opennap/shvs/wshv.h"
 #include "opennap/store/pg_store.h"
 #include "opennap/store/sqlite_store.h"
@@ -47,6 +48,7 @@ policy::ParseOptions parse_options() {
     policy::ParseOptions o;
     o.secrets = &secrets;
     o.wsha_settings = opennap::shvs::wshv::settings_check();
+    o.linux_settings = opennap::shvs::linux_shv::settings_check();
     return o;
 }
 

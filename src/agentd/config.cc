@@ -372,7 +372,9 @@ class Checker : public config::TomlChecker {
     }
 
     void document(const toml::table& root, DaemonConfig& out) {
-        check_keys(root, "", {"daemon", "limits", "agent", "access"});
+        // [checks] is napsha's (the health agents' measurements, checks/config.h), kept in the
+        // same file; napagent accepts it without reading it.
+        check_keys(root, "", {"daemon", "limits", "agent", "access", "checks"});
         if (const toml::table* t = table(root, "", "daemon")) {
             daemon(*t, out.daemon);
         }

@@ -116,15 +116,43 @@ void read_checks(const toml::table& t, TomlChecker& c, ChecksConfig& cfg) {
     Reader r(c);
     const std::string p = "checks";
     c.check_keys(t, p,
-                 {"root", "bus", "security_center_id", "linux_sha_id", "interval_s", "watch_files",
-                  "watch_nftables", "watch_units", "disabled", "firewall", "antivirus",
-                  "automatic_updates", "security_updates", "disk_encryption", "kernel_lockdown",
-                  "screen_lock", "ip_forwarding", "os_identity", "fixup"});
+                 {"root",
+                  "bus",
+                  "security_center_id",
+                  "compat_wsha_id",
+                  "linux_sha_id",
+                  "interval_s",
+                  "watch_files",
+                  "watch_nftables",
+                  "watch_units",
+                  "disabled",
+                  "firewall",
+                  "antivirus",
+                  "automatic_updates",
+                  "security_updates",
+                  "disk_encryption",
+                  "kernel_lockdown",
+                  "screen_lock",
+                  "ip_forwarding",
+                  "os_identity",
+                  "fixup"});
     std::string root = cfg.root.root().string();
     r.path(t, p, "root", root, false);
     cfg.root = SystemRoot(root);
     c.text(t, p, "bus", cfg.bus, kMaxText, true);
     c.integer(t, p, "security_center_id", cfg.security_center_id, 1, 0xFFFFFFFF);
+    bool compat = false;
+    c.boolean(t, p, "compat_wsha_id", compat);
+    if (compat) {
+        const auto id_it = t.find("security_center_id");
+        if (id_it == t.end()) {
+            cfg.security_center_id = soh::wsha::kSystemHealthId;
+        } else if (cfg.security_center_id != soh::wsha::kSystemHealthId) {
+            c.error(id_it->first.source(), "checks.security_center_id",
+                    "compat_wsha_id = true reports as 0x00013780; remove security_center_id or "
+                    "set it to 0x13780");
+        }
+    }
     c.integer(t, p, "linux_sha_id", cfg.linux_sha_id, 1, 0xFFFFFFFF);
     std::int64_t interval = cfg.interval.count();
     if (c.integer64(t, p, "interval_s", interval, 10, 86400)) {

@@ -1,7 +1,6 @@
 // parse_config / check_config / load_config / find_client: server.toml -> ServerConfig, every
 // mistake with its line and key (include/opennap/policy/config.h, docs/server-config.md).
-// toml++ reports a syntax error by throwing toml::parse_error; it is caught here and never leaves
-// this file.
+// Syntax errors come from config::parse_document, which lets no toml++ exception escape.
 #include "opennap/policy/config.h"
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include <utility>
 
 #include "opennap/config/document.h"
+#include "opennap/core/opennap_ids.h"
 #include "opennap/policy/toml_check.h"
 
 namespace opennap::policy {
@@ -60,9 +60,10 @@ constexpr std::array<std::pair<std::string_view, AuditStore>, 2> kStores{{
     {"postgresql", AuditStore::postgresql},
 }};
 
-constexpr std::array<std::pair<std::string_view, ShvKind>, 2> kShvKinds{{
+constexpr std::array<std::pair<std::string_view, ShvKind>, 3> kShvKinds{{
     {"wsha", ShvKind::wsha},
     {"plugin", ShvKind::plugin},
+    {"linux", ShvKind::linux},
 }};
 
 constexpr std::array<std::pair<std::string_view, bool>, 2> kCompliance{{
@@ -500,7 +501,7 @@ class ConfigChecker : public TomlChecker {
         // The checks that depend on the kind are skipped when it is missing or wrong (reported).
         bool kind_ok = false;
         if (t.find("kind") == t.end()) {
-            error(t.source(), dotted(key, "kind"), "missing: \"wsha\" or \"plugin\"");
+            error(t.source(), dotted(key, "kind"), "missing: \"wsha\", \"linux\" or \"plugin\"");
         } else {
             kind_ok = one_of(t, key, "kind", kShvKinds, shv.kind);
         }
@@ -515,16 +516,19 @@ class ConfigChecker : public TomlChecker {
             } else if (id == 0) {
                 error(at, dotted(key, "id"), "0 is not a System-Health-ID");
                 id = -1;
-            } else if (kind_ok && shv.kind == ShvKind::wsha && id != NapOutOfBoxSystemHealthId) {
+            } else if (kind_ok && shv.kind == ShvKind::wsha && id != NapOutOfBoxSystemHealthId &&
+                       id != ids::kSecurityCenterSha) {
                 error(at, dotted(key, "id"),
-                      "kind \"wsha\" validates the Windows Security Health Agent, whose "
-                      "System-Health-ID is 0x00013780; got " +
+                      "kind \"wsha\" validates the Windows Security Health Agent entry, under "
+                      "0x00013780 or OpenNAP's security-center SHA 0x007ED901; got " +
                           hex_id(static_cast<std::uint32_t>(id)));
                 id = -1;
             }
         } else if (id_it == t.end() && kind_ok) {
             if (shv.kind == ShvKind::wsha) {
                 id = NapOutOfBoxSystemHealthId;
+            } else if (shv.kind == ShvKind::linux) {
+                id = ids::kLinuxSha;
             } else {
                 error(t.source(), dotted(key, "id"),
                       "missing: the System-Health-ID the SHV validates, e.g. 0x000137F0");
@@ -535,6 +539,8 @@ class ConfigChecker : public TomlChecker {
             shv.name = entry_name(t, key, names, "SHV");
         } else if (shv.kind == ShvKind::wsha) {
             shv.name = "Windows Security Health Validator";
+        } else if (shv.kind == ShvKind::linux) {
+            shv.name = "OpenNAP Linux SHV";
         } else {
             shv.name = "SHV " + hex_id(shv.id);
         }
@@ -561,9 +567,13 @@ class ConfigChecker : public TomlChecker {
             settings->table = *s;
             if (shv.kind == ShvKind::wsha && options_.wsha_settings) {
                 options_.wsha_settings(*s, settings->key, *this);
+            } else if (shv.kind == ShvKind::linux && options_.linux_settings) {
+                options_.linux_settings(*s, settings->key, *this);
             }
         } else if (shv.kind == ShvKind::wsha && options_.wsha_settings) {
             options_.wsha_settings(settings->table, settings->key, *this);
+        } else if (shv.kind == ShvKind::linux && options_.linux_settings) {
+            options_.linux_settings(settings->table, settings->key, *this);
         }
         shv.settings = std::move(settings);
         return shv;

@@ -2,6 +2,7 @@
 
 #include "opennap/core/endian.h"
 #include "opennap/server/isolated_plugin.h"
+#include "opennap/shvs/linux_shv.h"
 #include "opennap/shvs/wshv.h"
 #include "opennap/soh/attributes.h"
 
@@ -18,8 +19,13 @@ class WshvValidator final : public server::SystemHealthValidator {
                             std::chrono::milliseconds,
                             const std::shared_ptr<server::ServerCallback>&) override {
         std::optional<soh::ReportEntry> entry;
-        if (const SoH* soh = request->soh_request())
+        if (const SoH* soh = request->soh_request()) {
             entry = to_entry(*soh);
+            // The host hands this SHV the entry reported under its id: 0x00013780, or OpenNAP's
+            // security-center SHA 0x007ED901 (docs/checks.md, "Ids"). The WSHA layout is the same
+            // under either, and [MS-WSH] checks the id, so read it as the WSHA's.
+            entry->id = soh::wsha::kSystemHealthId;
+        }
         auto result = entry
                           ? shvs::wshv::validate(settings_, *entry, request->nap_system_generated())
                           : shvs::wshv::validate(settings_, std::optional<soh::EntryView>{}, false);
@@ -31,6 +37,26 @@ class WshvValidator final : public server::SystemHealthValidator {
 
   private:
     shvs::wshv::Settings settings_;
+};
+
+// The Linux SHA's validator (shvs/linux_shv.h): answers inside validate(), never blocks.
+class LinuxShvValidator final : public server::SystemHealthValidator {
+  public:
+    explicit LinuxShvValidator(shvs::linux_shv::Settings settings)
+        : settings_(std::move(settings)) {}
+
+    server::Status validate(const std::shared_ptr<server::ValidationRequest>& request,
+                            std::chrono::milliseconds,
+                            const std::shared_ptr<server::ServerCallback>&) override {
+        std::optional<soh::ReportEntry> entry;
+        if (const SoH* soh = request->soh_request())
+            entry = to_entry(*soh);
+        const auto result = shvs::linux_shv::validate(settings_, entry, request->shv_id());
+        return request->set_soh_response(to_soh(result.response));
+    }
+
+  private:
+    shvs::linux_shv::Settings settings_;
 };
 
 }  // namespace
@@ -79,6 +105,21 @@ std::expected<server::ValidatorRegistration, std::string> registration_for(
             r.factory = [s = *settings]()
                 -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
                 return std::make_shared<WshvValidator>(s);
+            };
+            return r;
+        }
+        case policy::ShvKind::linux: {
+            auto settings = shvs::linux_shv::parse_settings(*shv.settings);
+            if (!settings) {
+                std::string text = "SHV " + shv.name + ": invalid settings";
+                for (const auto& e : settings.error())
+                    text += "; " + e.to_string();
+                return std::unexpected(text);
+            }
+            r.call_mode = server::CallMode::Inline;
+            r.factory = [s = *settings]()
+                -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
+                return std::make_shared<LinuxShvValidator>(s);
             };
             return r;
         }

@@ -66,6 +66,8 @@ std::string_view to_string(Field f) noexcept {
             return "RADIUS attribute";
         case Field::DhcpOption:
             return "DHCP option";
+        case Field::LinuxEntry:
+            return "Linux SHA entry";
     }
     return "field";
 }
@@ -95,6 +97,11 @@ std::string where(const DecodeError& e) {
             break;
         case Field::DhcpOption:
             s += "DHCP option " + std::to_string(e.type);
+            break;
+        case Field::LinuxEntry:
+            s += "Linux SHA entry";
+            if (e.type != 0)
+                s += " type " + std::to_string(e.type);
             break;
         case Field::WshaEntry:
             s += "WSHA entry";

@@ -167,6 +167,14 @@ TEST(AgentdConfig, FullFile) {
     EXPECT_EQ(c.access.health_agents[0].who.groups, (std::set<gid_t>{2000}));
 }
 
+TEST(AgentdConfig, AcceptsTheChecksTableOfNapsha) {
+    // napsha reads [checks] from the same file (docs/checks.md); napagent must not reject it.
+    const DaemonConfig c = parse_ok(
+        "[daemon]\nsocket = \"/run/x.sock\"\n[checks]\ninterval_s = 60\n"
+        "[checks.firewall]\nnftables = true\n");
+    EXPECT_EQ(c.daemon.socket, "/run/x.sock");
+}
+
 TEST(AgentdConfig, SocketModeAsOctalString) {
     EXPECT_EQ(parse_ok("[daemon]\nsocket_mode = \"0600\"\n").daemon.socket_mode, 0600u);
     EXPECT_EQ(parse_ok("[daemon]\nsocket_mode = \"666\"\n").daemon.socket_mode, 0666u);
@@ -270,7 +278,7 @@ TEST(AgentdConfigErrors, UnknownTablesAndKeys) {
     EXPECT_EQ(first_error("[daemon]\n\nsockt = \"/run/x\"\n"),
               "3:1: daemon.sockt: unknown key (did you mean \"socket\"?)");
     EXPECT_EQ(first_error("verbose = true\n"),
-              "1:1: verbose: unknown key (expected one of: daemon, limits, agent, access)");
+              "1:1: verbose: unknown key (expected one of: daemon, limits, agent, access, checks)");
     EXPECT_EQ(first_error("[access]\nadministrators = { users = [\"root\"], grups = [] }\n"),
               "2:38: access.administrators.grups: unknown key (did you mean \"groups\"?)");
     EXPECT_EQ(first_error("[[access.health_agent]]\nusers = [\"alice\"]\nids = \"*\"\nid = 5\n"),

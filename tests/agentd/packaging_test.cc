@@ -39,6 +39,31 @@ TEST(AgentdPackaging, ShippedConfigWithTheSystemResolver) {
     EXPECT_EQ(*r, default_config());
 }
 
+TEST(AgentdPackaging, ShippedChecksSectionUncommentedIsAcceptedAndIsTheDefaults) {
+    // napsha's [checks] section, uncommented: napagent still accepts the file, and every value
+    // shown is napsha's default.
+    const std::string text = slurp(kPackaging / "agent.toml");
+    const std::size_t at = text.find("# ---- [checks]");
+    ASSERT_NE(at, std::string::npos);
+    std::string uncommented = text.substr(0, at);
+    std::istringstream lines(text.substr(at));
+    int keys = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("# ") && !line.starts_with("# ----") &&
+            (line.starts_with("# [") || line.find(" = ") != std::string::npos)) {
+            line = line.substr(2);
+            ++keys;
+        }
+        uncommented += line + "\n";
+    }
+    EXPECT_GT(keys, 25);
+    const MapNameResolver names({{"root", 0}}, {});
+    auto r = parse_config(uncommented, "agent.toml (checks)", names);
+    ASSERT_TRUE(r.has_value()) << r.error().to_string();
+    EXPECT_EQ(*r, default_config());
+    ASSERT_NE(uncommented.find("\n[checks]\n"), std::string::npos);
+}
+
 TEST(AgentdPackaging, ShippedConfigExamplesParse) {
     // The commented-out examples, uncommented, are valid too.
     std::string text = slurp(kPackaging / "agent.toml");

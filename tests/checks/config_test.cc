@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace opennap::checks {
 namespace {
 
@@ -10,13 +13,33 @@ TEST(ChecksConfig, AbsentTableGivesDefaults) {
     ASSERT_TRUE(c);
     EXPECT_EQ(*c, ChecksConfig{});
     EXPECT_TRUE(c->root.is_host());
-    EXPECT_EQ(c->security_center_id, 0x00013780u);
-    EXPECT_EQ(c->linux_sha_id, kDefaultLinuxShaId);
+    EXPECT_EQ(c->security_center_id, 0x007ED901u);
+    EXPECT_EQ(c->linux_sha_id, 0x007ED902u);
     EXPECT_FALSE(c->fixup.enabled);
     EXPECT_EQ(c->security_updates.cache_dir, "/var/lib/opennap/apt");
     for (std::size_t i = 0; i < kCheckCount; ++i) {
         EXPECT_TRUE(c->enabled[i]);
     }
+}
+
+TEST(ChecksConfig, CompatibilityModeReportsAsTheWsha) {
+    auto c = parse_checks_config("[checks]\ncompat_wsha_id = true\n", "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x00013780u);
+    EXPECT_EQ(c->linux_sha_id, 0x007ED902u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = true\nsecurity_center_id = 0x13780\n",
+                            "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x00013780u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = false\n", "agent.toml");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->security_center_id, 0x007ED901u);
+    c = parse_checks_config("[checks]\ncompat_wsha_id = true\nsecurity_center_id = 0x7ED901\n",
+                            "agent.toml");
+    ASSERT_FALSE(c);
+    ASSERT_EQ(c.error().size(), 1u);
+    EXPECT_EQ(c.error()[0].key, "checks.security_center_id");
+    EXPECT_EQ(c.error()[0].line, 3);
 }
 
 TEST(ChecksConfig, EveryKey) {
@@ -146,6 +169,31 @@ TEST(ChecksConfig, SyntaxErrorAloneAndWrongType) {
     c = parse_checks_config("[checks]\nfirewall = 1\n", "a.toml");
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error()[0].key, "checks.firewall");
+}
+
+}  // namespace
+}  // namespace opennap::checks
+
+namespace opennap::checks {
+namespace {
+
+TEST(ChecksConfig, ShippedAgentTomlSectionIsTheDefaults) {
+    std::ifstream in(std::string(OPENNAP_SOURCE_DIR) + "/packaging/agent.toml");
+    std::stringstream all;
+    all << in.rdbuf();
+    const std::string text = all.str();
+    const std::size_t at = text.find("# ---- [checks]");
+    ASSERT_NE(at, std::string::npos);
+    std::string uncommented;
+    std::istringstream lines(text.substr(at));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("# ") && !line.starts_with("# ----") &&
+            (line.starts_with("# [") || line.find(" = ") != std::string::npos))
+            uncommented += line.substr(2) + "\n";
+    }
+    auto c = parse_checks_config(uncommented, "agent.toml");
+    ASSERT_TRUE(c) << c.error().at(0).to_string();
+    EXPECT_EQ(*c, ChecksConfig{});
 }
 
 }  // namespace

@@ -86,7 +86,9 @@ TEST(PolicyConfig, EmbeddedDefaultsAreAValidLoopbackDemo) {
     EXPECT_EQ(c.radius.clients[0].secret, "testing123");
     EXPECT_FALSE(c.radius.clients[0].require_message_authenticator);
     EXPECT_EQ(c.radius.clients[1].prefix.to_string(), "::1");
-    ASSERT_EQ(c.shvs.size(), 1u);
+    ASSERT_EQ(c.shvs.size(), 3u);
+    EXPECT_EQ(c.shvs[1].id, 0x007ED901u);
+    EXPECT_EQ(c.shvs[2].kind, ShvKind::linux);
     EXPECT_EQ(c.shvs[0].id, NapOutOfBoxSystemHealthId);
     EXPECT_EQ(c.shvs[0].kind, ShvKind::wsha);
     EXPECT_EQ(c.shvs[0].name, "Windows Security Health Validator");
@@ -94,19 +96,23 @@ TEST(PolicyConfig, EmbeddedDefaultsAreAValidLoopbackDemo) {
     EXPECT_EQ(c.shvs[0].mapping, FailureCategoryMapping{});
     ASSERT_NE(c.shvs[0].settings, nullptr);
     EXPECT_TRUE(c.shvs[0].settings->table.contains("firewall"));
-    ASSERT_EQ(c.health_policies.size(), 3u);
+    ASSERT_EQ(c.health_policies.size(), 4u);
     EXPECT_EQ(c.health_policies[0].condition, HealthCondition::passes_all);
     EXPECT_EQ(c.health_policies[0].shvs, (std::vector<std::uint8_t>{0}));
-    EXPECT_EQ(c.health_policies[1].condition, HealthCondition::fails_one_or_more);
-    EXPECT_EQ(c.health_policies[2].condition, HealthCondition::not_nap_capable);
-    ASSERT_EQ(c.network_policies.size(), 3u);
+    EXPECT_EQ(c.health_policies[1].condition, HealthCondition::passes_all);
+    EXPECT_EQ(c.health_policies[1].shvs, (std::vector<std::uint8_t>{1, 2}));
+    EXPECT_EQ(c.health_policies[2].condition, HealthCondition::fails_one_or_more);
+    EXPECT_EQ(c.health_policies[3].condition, HealthCondition::not_nap_capable);
+    ASSERT_EQ(c.network_policies.size(), 4u);
     EXPECT_EQ(c.network_policies[0].grant, Grant::full);
     EXPECT_EQ(c.network_policies[0].health_policy, 0u);
-    EXPECT_EQ(c.network_policies[1].grant, Grant::restricted);
-    EXPECT_EQ(c.network_policies[1].remediation_group, 0u);
-    EXPECT_TRUE(c.network_policies[1].auto_remediation);
-    EXPECT_EQ(c.network_policies[1].help_url, "http://127.0.0.1/nap-help");
-    EXPECT_EQ(c.network_policies[2].grant, Grant::deny);
+    EXPECT_EQ(c.network_policies[1].grant, Grant::full);
+    EXPECT_EQ(c.network_policies[1].health_policy, 1u);
+    EXPECT_EQ(c.network_policies[2].grant, Grant::restricted);
+    EXPECT_EQ(c.network_policies[2].remediation_group, 0u);
+    EXPECT_TRUE(c.network_policies[2].auto_remediation);
+    EXPECT_EQ(c.network_policies[2].help_url, "http://127.0.0.1/nap-help");
+    EXPECT_EQ(c.network_policies[3].grant, Grant::deny);
     ASSERT_EQ(c.remediation_groups.size(), 1u);
     EXPECT_EQ(c.remediation_groups[0].servers[0].address, ip("127.0.0.1"));
     // The demo client is found; nothing else is.
@@ -587,16 +593,29 @@ TEST(PolicyConfig, SecretFiles) {
     EXPECT_EQ(unread.radius.clients[0].secret_file, "/s/none");
 }
 
+TEST(PolicyConfig, LinuxShvAndTheWshvUnderOpenNapsId) {
+    auto c = parse_config("[[shv]]\nkind = \"linux\"\n[[shv]]\nkind = \"wsha\"\nid = 0x7ED901\n",
+                          "s.toml");
+    ASSERT_TRUE(c) << c.error().to_string();
+    ASSERT_EQ(c->shvs.size(), 2u);
+    EXPECT_EQ(c->shvs[0].kind, ShvKind::linux);
+    EXPECT_EQ(c->shvs[0].id, 0x007ED902u);
+    EXPECT_EQ(c->shvs[0].name, "OpenNAP Linux SHV");
+    EXPECT_EQ(to_string(ShvKind::linux), "linux");
+    EXPECT_EQ(c->shvs[1].kind, ShvKind::wsha);
+    EXPECT_EQ(c->shvs[1].id, 0x007ED901u);
+}
+
 TEST(PolicyConfig, ShvMistakes) {
     EXPECT_EQ(error("[[shv]]\nid = 0x13780\n"),
-              "1:1: shv[0].kind: missing: \"wsha\" or \"plugin\"");
+              "1:1: shv[0].kind: missing: \"wsha\", \"linux\" or \"plugin\"");
     // A wrong kind is the only complaint (no guesses about what the other keys should be).
     EXPECT_EQ(error("[[shv]]\nkind = \"plugn\"\nid = 0x137F0\nplugin = \"/x.so\"\n"),
-              "2:1: shv[0].kind: must be one of wsha, plugin, got \"plugn\" (did you mean "
+              "2:1: shv[0].kind: must be one of wsha, plugin, linux, got \"plugn\" (did you mean "
               "\"plugin\"?)");
     EXPECT_EQ(error("[[shv]]\nkind = \"wsha\"\nid = 0x000137F0\n"),
-              "3:1: shv[0].id: kind \"wsha\" validates the Windows Security Health Agent, whose "
-              "System-Health-ID is 0x00013780; got 0x000137F0");
+              "3:1: shv[0].id: kind \"wsha\" validates the Windows Security Health Agent entry, "
+              "under 0x00013780 or OpenNAP's security-center SHA 0x007ED901; got 0x000137F0");
     EXPECT_EQ(error("[[shv]]\nkind = \"plugin\"\nplugin = \"/x.so\"\n"),
               "1:1: shv[0].id: missing: the System-Health-ID the SHV validates, e.g. 0x000137F0");
     EXPECT_EQ(error("[[shv]]\nkind = \"plugin\"\nid = 0x137F0\n"),

@@ -41,6 +41,14 @@ ShvVerdict ok(SystemHealthEntityId id) {
 ShvVerdict bad(SystemHealthEntityId id) {
     return ShvVerdict::from_codes(id, {HResult{0xC0FF0001u}});
 }
+// What the shipped configuration's Linux SHVs (0x007ED901, 0x007ED902) answer a Windows client,
+// which sends no SoH for them.
+ShvVerdict missing(SystemHealthEntityId id) {
+    return ShvVerdict::from_codes(id, {hr::NAP_E_MISSING_SOH});
+}
+constexpr SystemHealthEntityId kLinuxSecurityCenter = 0x007ED901;
+constexpr SystemHealthEntityId kLinuxSha = 0x007ED902;
+
 ShvVerdict with_ext(ShvVerdict v, ExtendedIsolationState s) {
     v.extended = s;
     return v;
@@ -79,7 +87,7 @@ std::string with_policies(std::string_view health, std::string_view network) {
 
 TEST(PolicyEvaluate, CompliantClientGetsFullAccess) {
     const ServerConfig c = default_config();
-    const std::array verdicts{ok(kWsha)};
+    const std::array verdicts{ok(kWsha), missing(kLinuxSecurityCenter), missing(kLinuxSha)};
     const Decision d = evaluate(c, with_soh(), verdicts);
     EXPECT_EQ(d.access, Access::full);
     EXPECT_EQ(d.network_policy, "compliant-full-access");
@@ -92,20 +100,21 @@ TEST(PolicyEvaluate, CompliantClientGetsFullAccess) {
     EXPECT_EQ(d.help_url, "");
     EXPECT_EQ(d.ms_quarantine_state(), 0u);
     EXPECT_FALSE(d.ms_quarantine_grace_time().has_value());
-    ASSERT_EQ(d.shvs.size(), 1u);
+    ASSERT_EQ(d.shvs.size(), 3u);
     EXPECT_TRUE(d.shvs[0].pass);
-    ASSERT_EQ(d.reasons.size(), 2u);
+    EXPECT_FALSE(d.shvs[1].pass);
+    ASSERT_EQ(d.reasons.size(), 4u);
     EXPECT_EQ(d.reasons[0],
               "SHV 0x00013780 \"Windows Security Health Validator\": compliant (codes "
               "0x00000000) -> pass");
-    EXPECT_EQ(d.reasons[1],
+    EXPECT_EQ(d.reasons[3],
               "network policy \"compliant-full-access\" matched (health policy \"compliant\": "
               "passes-all): full access");
 }
 
 TEST(PolicyEvaluate, NoncompliantClientIsRestrictedWithRemediation) {
     const ServerConfig c = default_config();
-    const std::array verdicts{bad(kWsha)};
+    const std::array verdicts{bad(kWsha), missing(kLinuxSecurityCenter), missing(kLinuxSha)};
     const Decision d = evaluate(c, with_soh(), verdicts);
     EXPECT_EQ(d.access, Access::restricted);
     EXPECT_EQ(d.network_policy, "noncompliant-restricted");
@@ -120,6 +129,20 @@ TEST(PolicyEvaluate, NoncompliantClientIsRestrictedWithRemediation) {
     EXPECT_EQ(d.reasons.at(0),
               "SHV 0x00013780 \"Windows Security Health Validator\": non-compliant (codes "
               "0xC0FF0001) -> fail");
+}
+
+TEST(PolicyEvaluate, ShippedConfigJudgesLinuxClientsByTheirOwnShvs) {
+    const ServerConfig c = default_config();
+    // napsha's two SHAs compliant, no Windows SoH: full access through the Linux policy.
+    const std::array ok_linux{missing(kWsha), ok(kLinuxSecurityCenter), ok(kLinuxSha)};
+    Decision d = evaluate(c, with_soh(), ok_linux);
+    EXPECT_EQ(d.access, Access::full);
+    EXPECT_EQ(d.network_policy, "linux-compliant-full-access");
+    // One of them non-compliant: restricted with the remediation servers.
+    const std::array bad_linux{missing(kWsha), bad(kLinuxSecurityCenter), ok(kLinuxSha)};
+    d = evaluate(c, with_soh(), bad_linux);
+    EXPECT_EQ(d.access, Access::restricted);
+    EXPECT_EQ(d.network_policy, "noncompliant-restricted");
 }
 
 TEST(PolicyEvaluate, ClientWithoutSohIsNotNapCapable) {
@@ -396,10 +419,11 @@ grant = "restricted"
 
 TEST(PolicyEvaluate, VerdictsForUnconfiguredShvsAreIgnoredAndTheFirstOneCounts) {
     const ServerConfig c = default_config();
-    const std::array v{ok(0x12345678), ok(kWsha), bad(kWsha)};
+    const std::array v{ok(0x12345678), ok(kWsha), bad(kWsha), missing(kLinuxSecurityCenter),
+                       missing(kLinuxSha)};
     const Decision d = evaluate(c, with_soh(), v);
     EXPECT_EQ(d.access, Access::full);
-    EXPECT_EQ(d.shvs.size(), 1u);
+    EXPECT_EQ(d.shvs.size(), 3u);
 }
 
 TEST(PolicyEvaluate, RequestConditions) {

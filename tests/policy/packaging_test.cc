@@ -56,21 +56,21 @@ TEST(PolicyPackaging, CommentedExampleParses) {
     ASSERT_EQ(c.radius.clients.size(), 3u);
     EXPECT_EQ(c.radius.clients[2].secret_file, "/etc/opennap/secrets/campus-switches");
     EXPECT_EQ(c.radius.clients[2].nas_type, NasType::WirelessAccessPoint);
-    ASSERT_EQ(c.shvs.size(), 2u);
-    EXPECT_EQ(c.shvs[1].kind, ShvKind::plugin);
-    EXPECT_TRUE(c.shvs[1].compliant_for(FailureCategory::ServerCommunication));
-    ASSERT_EQ(c.health_policies.size(), 5u);
-    EXPECT_EQ(c.health_policies[3].condition, HealthCondition::infected);
-    EXPECT_EQ(c.health_policies[4].combine, Combine::all);
+    ASSERT_EQ(c.shvs.size(), 4u);
+    EXPECT_EQ(c.shvs[3].kind, ShvKind::plugin);
+    EXPECT_TRUE(c.shvs[3].compliant_for(FailureCategory::ServerCommunication));
+    ASSERT_EQ(c.health_policies.size(), 6u);
+    EXPECT_EQ(c.health_policies[4].condition, HealthCondition::infected);
+    EXPECT_EQ(c.health_policies[5].combine, Combine::all);
     ASSERT_EQ(c.remediation_groups.size(), 2u);
     EXPECT_EQ(c.remediation_groups[1].servers.size(), 2u);
-    ASSERT_EQ(c.network_policies.size(), 6u);
-    EXPECT_EQ(c.network_policies[3].extended_state, ExtendedIsolationState::Infected);
-    EXPECT_EQ(c.network_policies[3].vlan, "666");
-    EXPECT_EQ(c.network_policies[4].probation_for, std::chrono::seconds(7 * 86400));
-    EXPECT_EQ(c.network_policies[4].machine_names.at(0).pattern(), "lab-*.example.org");
-    ASSERT_TRUE(c.network_policies[5].probation_until.has_value());
-    EXPECT_EQ(c.network_policies[5].probation_until->to_string(), "2030-01-31T18:00:00.0000000Z");
+    ASSERT_EQ(c.network_policies.size(), 7u);
+    EXPECT_EQ(c.network_policies[4].extended_state, ExtendedIsolationState::Infected);
+    EXPECT_EQ(c.network_policies[4].vlan, "666");
+    EXPECT_EQ(c.network_policies[5].probation_for, std::chrono::seconds(7 * 86400));
+    EXPECT_EQ(c.network_policies[5].machine_names.at(0).pattern(), "lab-*.example.org");
+    ASSERT_TRUE(c.network_policies[6].probation_until.has_value());
+    EXPECT_EQ(c.network_policies[6].probation_until->to_string(), "2030-01-31T18:00:00.0000000Z");
 }
 
 }  // namespace

@@ -131,8 +131,11 @@ TEST(Wshv, DefaultSettingsAreTheWshvDefaults) {
 
 TEST(Wshv, ShippedConfigSettingsAreTheDefaults) {
     const policy::ServerConfig c = policy::default_config();
-    ASSERT_EQ(c.shvs.size(), 1u);
+    ASSERT_EQ(c.shvs.size(), 3u);  // 0x00013780, 0x007ED901 (also a WSHV), 0x007ED902
     auto s = parse_settings(*c.shvs[0].settings);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(*s, Settings{});
+    s = parse_settings(*c.shvs[1].settings);
     ASSERT_TRUE(s.has_value());
     EXPECT_EQ(*s, Settings{});
     // And the shipped file passes the WSHV's own checks.

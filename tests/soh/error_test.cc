@@ -36,7 +36,7 @@ TEST(SohError, EveryCodeAndFieldHasAName) {
     for (int c = 0; c <= static_cast<int>(Errc::NotRecognised); ++c) {
         EXPECT_NE(to_string(static_cast<Errc>(c)), "unknown error") << c;
     }
-    for (int f = 0; f <= static_cast<int>(Field::DhcpOption); ++f) {
+    for (int f = 0; f <= static_cast<int>(Field::LinuxEntry); ++f) {
         EXPECT_NE(to_string(static_cast<Field>(f)), "field") << f;
     }
 }

@@ -6,9 +6,13 @@
 //   [checks]
 //   root = "/"                      system root the file-based checks read under
 //   bus = ""                        D-Bus address for systemd / logind ("" = the system bus)
-//   security_center_id = 0x13780    the WSHA-layout SHA's System-Health-ID
-//   linux_sha_id = 0xFFFF01         OpenNAP's Linux SHA (placeholder until OpenNAP has an
-//                                   IANA enterprise number; see docs/checks.md)
+//   security_center_id = 0x007ED901 the WSHA-layout SHA's System-Health-ID (OpenNAP's own,
+//                                   core/opennap_ids.h: PEN 32473, component 0x01)
+//   compat_wsha_id = false          true: report the security-center SHA as the Windows
+//                                   Security Health Agent, 0x00013780, so that policies written
+//                                   for Windows clients (NPS, FreeRADIUS) apply unchanged
+//                                   (with an explicit security_center_id it must be 0x13780)
+//   linux_sha_id = 0x007ED902       OpenNAP's Linux SHA (PEN 32473, component 0x02)
 //   interval_s = 300                re-measure this often (10..86400)
 //   watch_files = true              inotify on the files the checks read
 //   watch_nftables = true           netlink notifications of ruleset changes
@@ -56,17 +60,21 @@
 #include "opennap/checks/security_updates.h"
 #include "opennap/checks/system_root.h"
 #include "opennap/checks/wsha_map.h"
+#include "opennap/core/opennap_ids.h"
 #include "opennap/policy/config_error.h"
 
 namespace opennap::checks {
 
-inline constexpr std::uint32_t kDefaultLinuxShaId = 0x00FFFF01;
+// OpenNAP's own ids (core/opennap_ids.h). Microsoft asks third parties not to report under its
+// ids; compat_wsha_id = true reports the security-center SHA as 0x00013780 all the same.
+inline constexpr std::uint32_t kDefaultSecurityCenterId = ids::kSecurityCenterSha;
+inline constexpr std::uint32_t kDefaultLinuxShaId = ids::kLinuxSha;
 inline constexpr std::string_view kDefaultAptCacheDir = "/var/lib/opennap/apt";
 
 struct ChecksConfig {
     SystemRoot root;
     std::string bus;
-    std::uint32_t security_center_id = soh::wsha::kSystemHealthId;
+    std::uint32_t security_center_id = kDefaultSecurityCenterId;  // 0x00013780 when compat
     std::uint32_t linux_sha_id = kDefaultLinuxShaId;
     std::chrono::seconds interval{300};
     bool watch_files = true;

@@ -136,6 +136,7 @@ struct MetricsSettings {
 enum class ShvKind : std::uint8_t {
     wsha,    // the built-in Windows Security Health Validator (include/opennap/shvs/wshv.h)
     plugin,  // a shared object implementing the SHV API
+    linux,   // the built-in validator of OpenNAP's Linux SHA (include/opennap/shvs/linux_shv.h)
 };
 [[nodiscard]] std::string_view to_string(ShvKind k) noexcept;
 
@@ -273,6 +274,8 @@ struct ParseOptions {
     // Checks the settings table of every [[shv]] with kind "wsha" (shvs::wshv::settings_check()).
     // Empty: the table is only required to be a table.
     ShvSettingsCheck wsha_settings;
+    // The same for kind "linux" (shvs::linux_shv::settings_check()).
+    ShvSettingsCheck linux_settings;
 };
 
 // The embedded configuration used when the file does not exist (a loopback demo):

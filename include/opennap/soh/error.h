@@ -47,6 +47,7 @@ enum class Field : std::uint8_t {
     EapHeader,        // EAP packet header / expanded-type header
     RadiusAttribute,  // RADIUS attribute / Vendor-Specific framing
     DhcpOption,       // DHCP option 43 / NAP sub-option framing
+    LinuxEntry,       // OpenNAP's Linux SHA entry (linux_soh.h; type = the check or item)
 };
 
 struct DecodeError {
