@@ -14,6 +14,10 @@
 #include "opennap/soh/system_soh.h"
 #include "serverd/napserver_process.h"
 
+#ifdef OPENNAP_NAPCTL_PATH
+#include "support/daemon.h"
+#endif
+
 namespace opennap::serverd {
 namespace {
 
@@ -290,6 +294,34 @@ TEST_F(FreeRadiusProxyInterop, PeapWrappedVectorTenIsAnsweredWrappedWithRemediat
     ASSERT_EQ(recs.size(), 1u);
     EXPECT_EQ(recs[0].value("outcome", ""), "restricted");
 }
+
+#ifdef OPENNAP_NAPCTL_PATH
+TEST_F(FreeRadiusProxyInterop, NapctlConnectThroughTheProxy) {
+    // The whole chain: napagent -> napctl connect (OpenNAP's RADIUS enforcement client) ->
+    // FreeRADIUS -> napserver, and the SoHR back to the agent.
+    opennap::test::NapagentProcess agent;
+    ASSERT_TRUE(agent.start()) << agent.log_text();
+    const auto r = run_command(std::string("'") + OPENNAP_NAPCTL_PATH +
+                                   "' connect radius://127.0.0.1:" + std::to_string(proxy->port()) +
+                                   " --secret " + kFrontSecret +
+                                   " --machine-name via-proxy.example.test --radius-timeout 10000"
+                                   " --json --socket '" +
+                                   agent.socket().string() + "'",
+                               server.dir());
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "exit " << r.exit_code << "\n" << r.out << r.err;
+    EXPECT_EQ(j["radius"].value("code", ""), "Access-Accept") << j.dump(2);
+    EXPECT_EQ(j["radius"].value("ms_quarantine_state", -1), 1) << j.dump(2);
+    EXPECT_EQ(j.value("verdict", ""), "restricted") << j.dump(2);
+    EXPECT_EQ(j["isolation"].value("url", ""), "http://10.0.0.5/help")
+        << "the SoHR reached the agent";
+    ASSERT_EQ(server.stop(), 0);
+    const auto recs = server.decisions("--machine via-proxy.example.test");
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].value("connection_id", ""), j.value("connection_id", std::string("?")));
+    EXPECT_EQ(agent.stop(), 0);
+}
+#endif
 
 TEST_F(FreeRadiusProxyInterop, NoSohIsRejectedThroughTheProxy) {
     auto a = ask(request({.identifier = 5, .secret = kFrontSecret}));
