@@ -375,8 +375,11 @@ class NapServer::Impl {
         const auto& config = q.state->config;
         const policy::RadiusClient& client = config.radius.clients[q.client];
         std::vector<policy::ShvVerdict> verdicts;
-        if (result != nullptr)
-            verdicts = verdicts_of(config, *result);
+        std::vector<soh::ReportEntry> entries;  // the SHVs' answers, converted once
+        if (result != nullptr) {
+            entries = entries_of(*result);
+            verdicts = verdicts_of(config, *result, entries);
+        }
         policy::RequestFacts facts;
         facts.nas_type = q.nap.nas_type ? q.nap.nas_type : client.nas_type;
         facts.client_address = q.source;
@@ -388,7 +391,9 @@ class NapServer::Impl {
         auto request = radius::decode_packet(q.request);
         radius::SharedSecret* secret = secret_for(*q.state, q.client);
         if (request && secret != nullptr) {
-            auto sohr = sohr_for(config, decision, q.nap, result);
+            auto sohr = result != nullptr
+                            ? sohr_for(config, decision, q.nap, *result, std::move(entries))
+                            : sohr_for(config, decision, q.nap, nullptr);
             auto answer = build_answer(*request, decision, sohr, q.nap.wrapping,
                                        q.message_authenticator, *secret);
             if (!answer && sohr) {

@@ -46,8 +46,12 @@ NapRequest read_nap_request(const radius::PacketView& request) {
     return r;
 }
 
-std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
-                                            const server::ValidationResult& result) {
+namespace {
+
+// `entry(i)`: outcome i's response as a report entry.
+template <typename EntryOf>
+std::vector<policy::ShvVerdict> verdicts(const policy::ServerConfig& config,
+                                         const server::ValidationResult& result, EntryOf&& entry) {
     std::vector<policy::ShvVerdict> out;
     out.reserve(config.shvs.size());
     for (const auto& shv : config.shvs) {
@@ -59,7 +63,8 @@ std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
         }
         switch (it->kind) {
             case server::OutcomeKind::Responded:
-                out.push_back(policy::ShvVerdict::from_response(to_entry(it->response)));
+                out.push_back(policy::ShvVerdict::from_response(
+                    entry(static_cast<std::size_t>(it - result.outcomes.begin()))));
                 break;
             case server::OutcomeKind::InvalidResponse:
             case server::OutcomeKind::Failed:
@@ -76,10 +81,10 @@ std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
     return out;
 }
 
-std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& config,
-                                                  const policy::Decision& decision,
-                                                  const NapRequest& request,
-                                                  const server::ValidationResult* result) {
+// The SoHR for a decision, without its SHV entries (nullopt: none is sent).
+std::optional<soh::Message> sohr_message(const policy::ServerConfig& config,
+                                         const policy::Decision& decision,
+                                         const NapRequest& request) {
     if (!request.soh)
         return std::nullopt;
     auto view = soh::decode(*request.soh, {.expect = soh::Direction::Request});
@@ -95,21 +100,77 @@ std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& co
     auto content = policy::SohrContent::from(decision, installed);
     if (!content)
         return std::nullopt;
-    // policy::build_sohr(*content, *echo, entries), with the entries moved into the message
-    // rather than copied.
-    soh::Message m = policy::make_sohr(*content, *echo, {});
-    if (result != nullptr) {
-        m.entries.reserve(result->outcomes.size());
-        for (const auto& o : result->outcomes) {
-            // Each SHA that sent an SoH gets its SHV's answer (or the host's, when it had none).
-            if (o.soh_present && !o.response.attributes.empty())
-                m.entries.push_back(to_entry(o.response));
-        }
-    }
+    // policy::build_sohr(*content, *echo, entries) is this message with the entries appended:
+    // the callers move them in rather than copy them.
+    return policy::make_sohr(*content, *echo, {});
+}
+
+std::optional<std::vector<std::uint8_t>> encoded(const soh::Message& m) {
     auto bytes = soh::encode(m, maxNetworkSoHSize);
     if (!bytes)
         return std::nullopt;
     return std::move(*bytes);
+}
+
+// Each SHA that sent an SoH gets its SHV's answer (or the host's, when it had none).
+bool answers_in_sohr(const server::ShvOutcome& o) {
+    return o.soh_present && !o.response.attributes.empty();
+}
+
+}  // namespace
+
+std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
+                                            const server::ValidationResult& result) {
+    return verdicts(config, result,
+                    [&](std::size_t i) { return to_entry(result.outcomes[i].response); });
+}
+
+std::vector<soh::ReportEntry> entries_of(const server::ValidationResult& result) {
+    std::vector<soh::ReportEntry> out;
+    out.reserve(result.outcomes.size());
+    for (const auto& o : result.outcomes)
+        out.push_back(to_entry(o.response));
+    return out;
+}
+
+std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
+                                            const server::ValidationResult& result,
+                                            std::span<const soh::ReportEntry> entries) {
+    return verdicts(config, result,
+                    [&](std::size_t i) -> const soh::ReportEntry& { return entries[i]; });
+}
+
+std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& config,
+                                                  const policy::Decision& decision,
+                                                  const NapRequest& request,
+                                                  const server::ValidationResult* result) {
+    auto m = sohr_message(config, decision, request);
+    if (!m)
+        return std::nullopt;
+    if (result != nullptr) {
+        m->entries.reserve(result->outcomes.size());
+        for (const auto& o : result->outcomes) {
+            if (answers_in_sohr(o))
+                m->entries.push_back(to_entry(o.response));
+        }
+    }
+    return encoded(*m);
+}
+
+std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& config,
+                                                  const policy::Decision& decision,
+                                                  const NapRequest& request,
+                                                  const server::ValidationResult& result,
+                                                  std::vector<soh::ReportEntry>&& entries) {
+    auto m = sohr_message(config, decision, request);
+    if (!m)
+        return std::nullopt;
+    m->entries.reserve(result.outcomes.size());
+    for (std::size_t i = 0; i < result.outcomes.size() && i < entries.size(); ++i) {
+        if (answers_in_sohr(result.outcomes[i]))
+            m->entries.push_back(std::move(entries[i]));
+    }
+    return encoded(*m);
 }
 
 radius::Result<std::vector<std::uint8_t>> build_answer(

@@ -43,11 +43,22 @@ struct NapRequest {
 [[nodiscard]] std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
                                                           const server::ValidationResult& result);
 
+// The SHVs' answers as report entries, one per outcome of `result` (same order), converted once
+// for the two functions below, which give the same results as the ones above and below.
+[[nodiscard]] std::vector<soh::ReportEntry> entries_of(const server::ValidationResult& result);
+[[nodiscard]] std::vector<policy::ShvVerdict> verdicts_of(
+    const policy::ServerConfig& config, const server::ValidationResult& result,
+    std::span<const soh::ReportEntry> entries);
+
 // The SoHR for a decision (nullopt for a denial, or when the SSoH carried no correlation id):
 // the system entry from the decision, one entry per SHV that answered.
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> sohr_for(
     const policy::ServerConfig& config, const policy::Decision& decision, const NapRequest& request,
     const server::ValidationResult* result);
+// The same, taking the entries_of(*result) (moved into the SoHR).
+[[nodiscard]] std::optional<std::vector<std::uint8_t>> sohr_for(
+    const policy::ServerConfig& config, const policy::Decision& decision, const NapRequest& request,
+    const server::ValidationResult& result, std::vector<soh::ReportEntry>&& entries);
 
 // The signed Access-Accept / Access-Reject answering `request`. Message-Authenticator is added
 // when the request had one or the client requires it. Every Proxy-State of the request is copied,
