@@ -19,7 +19,8 @@
  * several; it must not block (answer later with E_PENDING + complete() instead). set_response()
  * and complete() may be called on any thread. destroy() is called when no validate() is running;
  * after it returns the plug-in must not use any call handle (pending calls it never completed
- * are dropped by the host, which times them out). */
+ * are dropped by the host, which times them out), and every thread the instance started must
+ * have ended (joined): the library may be unloaded right after the last destroy(). */
 #ifndef OPENNAP_SERVER_SHV_PLUGIN_H
 #define OPENNAP_SERVER_SHV_PLUGIN_H
 

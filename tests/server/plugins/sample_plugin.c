@@ -31,7 +31,8 @@ struct instance {
     char marker[256];
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int threads; /* async answers still running */
+    int threads;      /* async answers still running */
+    struct job* jobs; /* every async answer's thread, joined by destroy() */
 };
 
 static void put_be32(uint8_t* p, uint32_t v) {
@@ -76,6 +77,8 @@ struct job {
     struct instance* in;
     opennap_shv_call* call;
     const opennap_shv_request* request;
+    pthread_t thread;
+    struct job* next;
 };
 
 static void* async_answer(void* arg) {
@@ -83,7 +86,6 @@ static void* async_answer(void* arg) {
     struct instance* in = j->in;
     usleep(1000);
     in->host->complete(j->call, answer(in, j->call, j->request));
-    free(j);
     pthread_mutex_lock(&in->mu);
     --in->threads;
     pthread_cond_broadcast(&in->cv);
@@ -150,14 +152,19 @@ static opennap_hresult sample_validate(void* instance, opennap_shv_call* call,
             pthread_mutex_lock(&in->mu);
             ++in->threads;
             pthread_mutex_unlock(&in->mu);
-            if (pthread_create(&t, NULL, async_answer, j) != 0) {
+            if (pthread_create(&t, NULL, async_answer, j) == 0) {
+                pthread_mutex_lock(&in->mu);
+                j->thread = t;
+                j->next = in->jobs;
+                in->jobs = j;
+                pthread_mutex_unlock(&in->mu);
+            } else {
                 free(j);
                 pthread_mutex_lock(&in->mu);
                 --in->threads;
                 pthread_mutex_unlock(&in->mu);
                 return OPENNAP_SHV_E_FAIL;
             }
-            pthread_detach(t);
             return OPENNAP_SHV_E_PENDING;
         }
         case MODE_NEVER:
@@ -185,10 +192,21 @@ static opennap_hresult sample_validate(void* instance, opennap_shv_call* call,
 
 static void sample_destroy(void* instance) {
     struct instance* in = (struct instance*)instance;
+    struct job* j;
     pthread_mutex_lock(&in->mu);
     while (in->threads > 0)
         pthread_cond_wait(&in->cv, &in->mu);
+    j = in->jobs;
+    in->jobs = NULL;
     pthread_mutex_unlock(&in->mu);
+    /* Join, not just wait for the count: the library may be unloaded once destroy() returns, and
+     * a thread that has counted itself out is still running this library's code until it ends. */
+    while (j != NULL) {
+        struct job* next = j->next;
+        pthread_join(j->thread, NULL);
+        free(j);
+        j = next;
+    }
     pthread_mutex_destroy(&in->mu);
     pthread_cond_destroy(&in->cv);
     free(in);
