@@ -1,5 +1,7 @@
 #include "opennap/serverd/validators.h"
 
+#include <sstream>
+
 #include "opennap/core/endian.h"
 #include "opennap/server/isolated_plugin.h"
 #include "opennap/shvs/linux_shv.h"
@@ -129,6 +131,18 @@ std::expected<server::ValidatorRegistration, std::string> registration_for(
             server::IsolatedPluginOptions o;
             o.helper_path = server::default_helper_path();
             o.plugin_path = shv.plugin;
+            // The plug-in's configuration: its [[shv]] settings table as TOML text (nothing when
+            // the entry has none); the plug-in parses it (docs/shv.md).
+            if (!shv.settings->table.empty()) {
+                std::ostringstream text;
+                text << shv.settings->table;
+                const std::string t = text.str();
+                if (t.size() > 65535)
+                    return std::unexpected("SHV " + shv.name + ": settings are " +
+                                           std::to_string(t.size()) +
+                                           " bytes as TOML text; at most 65535 reach a plug-in");
+                o.config.assign(t.begin(), t.end());
+            }
             r.call_mode = server::CallMode::Pool;
             r.factory = server::isolated_plugin_factory(std::move(o));
             return r;

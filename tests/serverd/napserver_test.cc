@@ -255,6 +255,29 @@ TEST_F(Napserver, PluginShvRunsInItsHelperAndEachShaGetsItsSohrEntry) {
     ASSERT_EQ(recs[0]["shvs"].size(), 2u);
 }
 
+TEST_F(Napserver, PluginShvGetsItsSettingsTableAsItsConfiguration) {
+    // The sample plug-in reads `mode = "..."`: "gone" answers RPC_S_SERVER_UNAVAILABLE to every
+    // validation, which only a plug-in that received this table can do.
+    ::setenv("OPENNAP_SHVHOST_HELPER", OPENNAP_SHVHOST_HELPER_PATH, 1);
+    auto o = server.options();
+    o.extra = std::string("[[shv]]\nid = 0x000137F0\nkind = \"plugin\"\nname = \"sample\"\n") +
+              "plugin = \"" + OPENNAP_TEST_PLUGIN_SAMPLE + "\"\n[shv.settings]\nmode = \"gone\"\n";
+    server.write_config(o);
+    ASSERT_TRUE(server.start());
+    (void)ask(request({.soh = ssoh_with_plugin_entry("plugin-gone", 1)}));
+    ASSERT_EQ(server.stop(), 0);
+    const auto recs = server.decisions("--machine plugin-gone");
+    ASSERT_EQ(recs.size(), 1u);
+    bool seen = false;
+    for (const auto& r : recs[0]["shvs"]) {
+        if (r.value("id", "") != "0x000137F0")
+            continue;
+        seen = true;
+        EXPECT_EQ(r.value("status", ""), "unavailable") << recs[0].dump(2);
+    }
+    EXPECT_TRUE(seen) << recs[0].dump(2);
+}
+
 TEST_F(Napserver, ExitCodeTwoForABadConfig) {
     // Two mistakes: both reported, each with file:line:column and key.
     server.write_config("[server]\nworkers = \"many\"\n\n[radius]\nduplicate_cache_ms = 5\n");

@@ -5,7 +5,8 @@
  * 4-byte vendor id) is 1 ("firewall on") -> Compliance-Result-Codes [0]; 0 -> [0x80270050];
  * no such attribute -> [NAP_E_INVALID_PACKET]; no SoH -> [NAP_E_MISSING_SOH].
  *
- * Behaviour, chosen by the configuration text given to create():
+ * Behaviour, chosen by the configuration text given to create() (or by the TOML text
+ * `mode = "..."`, as napserver passes an [[shv]] settings table):
  *   "" / "sync"           answer inside validate()
  *   "async"               answer from a thread of its own (E_PENDING + complete())
  *   "never"               return E_PENDING and never complete
@@ -104,6 +105,15 @@ static opennap_hresult sample_create(const opennap_shv_host_api* host, const uin
     if (config_size > 0)
         memcpy(text, config, config_size);
     text[config_size] = '\0';
+    /* Given as napserver gives an [[shv]] settings table -- TOML text `mode = "async"` (or with
+     * single quotes) -- the mode is the quoted value. */
+    if (strncmp(text, "mode = ", 7) == 0 && (text[7] == '"' || text[7] == '\'')) {
+        char* end = strchr(text + 8, text[7]);
+        if (end == NULL)
+            return OPENNAP_SHV_E_INVALIDARG;
+        *end = '\0';
+        memmove(text, text + 8, (size_t)(end - (text + 8)) + 1);
+    }
     if (strcmp(text, "fail-create") == 0)
         return (opennap_hresult)0x80070005u; /* E_ACCESSDENIED */
     in = (struct instance*)calloc(1, sizeof *in);
