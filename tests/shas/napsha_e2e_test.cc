@@ -291,4 +291,45 @@ TEST(NapshaEndToEnd, FirewallRulesetInItsNamespaceFlipsTheDecision) {
     EXPECT_EQ(agent.stop(), 0);
 }
 
+// napagent killed with SIGKILL and started again: napsha's bindings come back by themselves (the
+// client library re-binds) and napsha announces its SoHs again; no action from napsha's side.
+TEST(NapshaEndToEnd, RebindsAfterNapagentIsKilledAndRestarted) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root (napsha registers its SHAs as administrator)";
+    opennap::test::NapagentProcess agent(
+        "[checks]\ndisabled = [\"security-updates\"]\ninterval_s = 600\n"
+        "[checks.security_updates]\ncache_dir = \"\"\n");
+    ASSERT_TRUE(agent.start(30s)) << agent.log_text();
+    const fs::path dir = agent.dir();
+    Child sha({OPENNAP_NAPSHA_PATH, "--config", agent.config().string()}, dir / "napsha.log");
+    const auto bound_twice = [&](std::size_t n) {
+        const std::string l = sha.log();
+        return count(l, "security-center SHA 0x007ED901 bound") >= n &&
+               count(l, "linux SHA 0x007ED902 bound") >= n;
+    };
+    ASSERT_TRUE(wait_for([&] { return bound_twice(1); }, 30s)) << sha.log() << agent.log_text();
+
+    agent.kill();
+    ASSERT_TRUE(agent.start(30s)) << agent.log_text();
+    // Both SHAs bound again, as the daemon itself reports them.
+    const fs::path status = dir / "status.json";
+    ASSERT_TRUE(wait_for(
+        [&] {
+            std::filesystem::remove(status);
+            (void)run(
+                {OPENNAP_NAPCTL_PATH, "status", "--json", "--socket", agent.socket().string()},
+                status);
+            return count(slurp(status), "\"bound\": true") >= 2;
+        },
+        30s))
+        << slurp(status) << sha.log() << agent.log_text();
+    EXPECT_TRUE(sha.running()) << sha.log();
+    EXPECT_GE(count(sha.log(), "napagent connection (re-)established"), 2u) << sha.log();
+    // The SoHs are announced again to the new daemon, whose cache they fill.
+    ASSERT_TRUE(wait_for([&] { return count(sha.log(), "linux SHA: NotifySoHChange") >= 2; }, 30s))
+        << sha.log();
+    EXPECT_EQ(sha.stop(), 0) << sha.log();
+    EXPECT_EQ(agent.stop(), 0);
+}
+
 }  // namespace
