@@ -584,6 +584,37 @@ class RemoteAgent::Impl {
             fill(*set->mutable_value());
         return status_of(call(rq));
     }
+    // A connection property: read from the mirror when the caller may (no round trip), else asked
+    // of the daemon. `local(const LocalConn&)` and `remote(const v1::ConnValue&)` both give a
+    // Result<T>.
+    template <typename T, typename Local, typename Remote>
+    Result<T> read_conn(const Caller& c, ConnectionKey key, v1::ConnField field, Local local,
+                        Remote remote) {
+        {
+            std::lock_guard lock(mu);
+            if (const LocalConn* m = mirror(c, key))
+                return local(*m);
+        }
+        auto v = conn_get(c, key, field);
+        if (!v)
+            return fail(v.error());
+        return remote(*v);
+    }
+    // A value the agent has not set yet reads as NAP_E_NOT_INITIALIZED; a daemon value that does
+    // not decode is E_UNEXPECTED.
+    template <typename T>
+    static Result<T> set_or_not_initialized(const std::optional<T>& v) {
+        if (!v)
+            return fail(hr::NAP_E_NOT_INITIALIZED);
+        return *v;
+    }
+    template <typename T, typename E>
+    static Result<T> decoded(std::expected<T, E>&& v) {
+        if (!v)
+            return fail(hr::E_UNEXPECTED);
+        return std::move(*v);
+    }
+
     Result<v1::ConnValue> conn_get(const Caller& c, ConnectionKey key, v1::ConnField field) {
         v1::Request rq = binding_request(c);
         auto* get = rq.mutable_conn_get();
@@ -1591,15 +1622,12 @@ Status RemoteAgent::conn_set_flags(const Caller& c, ConnectionKey key, std::uint
                            [&](v1::ConnValue& v) { v.set_u32(flags); });
 }
 Result<std::uint8_t> RemoteAgent::conn_get_flags(const Caller& c, ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key))
-            return m->flags;
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_FLAGS);
-    if (!v)
-        return fail(v.error());
-    return static_cast<std::uint8_t>(v->u32());
+    return impl_->read_conn<std::uint8_t>(
+        c, key, v1::CONN_FIELD_FLAGS,
+        [](const Impl::LocalConn& m) -> Result<std::uint8_t> { return m.flags; },
+        [](const v1::ConnValue& v) -> Result<std::uint8_t> {
+            return static_cast<std::uint8_t>(v.u32());
+        });
 }
 Status RemoteAgent::conn_set_connection_id(const Caller& c, ConnectionKey key,
                                            const ConnectionId* id) {
@@ -1656,21 +1684,13 @@ Result<ConnectionId> RemoteAgent::conn_get_connection_id(const Caller& c, Connec
 }
 Result<CorrelationId> RemoteAgent::conn_get_correlation_id(const Caller& c,
                                                            ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key)) {
-            if (!m->correlation_id)
-                return fail(hr::NAP_E_NOT_INITIALIZED);
-            return *m->correlation_id;
-        }
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_CORRELATION_ID);
-    if (!v)
-        return fail(v.error());
-    auto id = ipc::correlation_from_proto(v->correlation_id(), "ConnValue.correlation_id");
-    if (!id)
-        return fail(hr::E_UNEXPECTED);
-    return *id;
+    return impl_->read_conn<CorrelationId>(
+        c, key, v1::CONN_FIELD_CORRELATION_ID,
+        [](const Impl::LocalConn& m) { return Impl::set_or_not_initialized(m.correlation_id); },
+        [](const v1::ConnValue& v) {
+            return Impl::decoded(
+                ipc::correlation_from_proto(v.correlation_id(), "ConnValue.correlation_id"));
+        });
 }
 Status RemoteAgent::conn_set_correlation_id(const Caller& c, ConnectionKey key,
                                             const CorrelationId& id) {
@@ -1686,18 +1706,12 @@ Status RemoteAgent::conn_set_soh_request(const Caller& c, ConnectionKey key,
                            [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(request->data)); });
 }
 Result<NetworkSoH> RemoteAgent::conn_get_soh_request(const Caller& c, ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key)) {
-            if (!m->soh_request)
-                return fail(hr::NAP_E_NOT_INITIALIZED);
-            return *m->soh_request;
-        }
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_SOH_REQUEST);
-    if (!v)
-        return fail(v.error());
-    return NetworkSoH{to_bytes(v->blob())};
+    return impl_->read_conn<NetworkSoH>(
+        c, key, v1::CONN_FIELD_SOH_REQUEST,
+        [](const Impl::LocalConn& m) { return Impl::set_or_not_initialized(m.soh_request); },
+        [](const v1::ConnValue& v) -> Result<NetworkSoH> {
+            return NetworkSoH{to_bytes(v.blob())};
+        });
 }
 Status RemoteAgent::conn_set_soh_response(const Caller& c, ConnectionKey key,
                                           const NetworkSoH* response) {
@@ -1746,22 +1760,17 @@ Status RemoteAgent::conn_set_isolation_info(const Caller& c, ConnectionKey key,
 }
 Result<IsolationInfo> RemoteAgent::conn_get_isolation_info(const Caller& c,
                                                            ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key)) {
-            if (!m->isolation)
+    return impl_->read_conn<IsolationInfo>(
+        c, key, v1::CONN_FIELD_ISOLATION_INFO,
+        [](const Impl::LocalConn& m) -> Result<IsolationInfo> {
+            if (!m.isolation)
                 return fail(hr::NAP_E_NOT_INITIALIZED);
-            return IsolationInfo{m->isolation->isolation_state, m->isolation->prob_end_time,
-                                 m->isolation->failure_url};
-        }
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO);
-    if (!v)
-        return fail(v.error());
-    auto info = ipc::isolation_from_proto(v->isolation(), "ConnValue.isolation");
-    if (!info)
-        return fail(hr::E_UNEXPECTED);
-    return *info;
+            return IsolationInfo{m.isolation->isolation_state, m.isolation->prob_end_time,
+                                 m.isolation->failure_url};
+        },
+        [](const v1::ConnValue& v) {
+            return Impl::decoded(ipc::isolation_from_proto(v.isolation(), "ConnValue.isolation"));
+        });
 }
 Status RemoteAgent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey key,
                                                const IsolationInfoEx* info) {
@@ -1772,21 +1781,13 @@ Status RemoteAgent::conn_set_isolation_info_ex(const Caller& c, ConnectionKey ke
 }
 Result<IsolationInfoEx> RemoteAgent::conn_get_isolation_info_ex(const Caller& c,
                                                                 ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key)) {
-            if (!m->isolation)
-                return fail(hr::NAP_E_NOT_INITIALIZED);
-            return *m->isolation;
-        }
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_ISOLATION_INFO_EX);
-    if (!v)
-        return fail(v.error());
-    auto info = ipc::isolation_ex_from_proto(v->isolation(), "ConnValue.isolation");
-    if (!info)
-        return fail(hr::E_UNEXPECTED);
-    return *info;
+    return impl_->read_conn<IsolationInfoEx>(
+        c, key, v1::CONN_FIELD_ISOLATION_INFO_EX,
+        [](const Impl::LocalConn& m) { return Impl::set_or_not_initialized(m.isolation); },
+        [](const v1::ConnValue& v) {
+            return Impl::decoded(
+                ipc::isolation_ex_from_proto(v.isolation(), "ConnValue.isolation"));
+        });
 }
 Status RemoteAgent::conn_set_private_data(const Caller& c, ConnectionKey key,
                                           const PrivateData* data) {
@@ -1796,15 +1797,12 @@ Status RemoteAgent::conn_set_private_data(const Caller& c, ConnectionKey key,
                            [&](v1::ConnValue& v) { v.set_blob(to_string_bytes(data->data)); });
 }
 Result<PrivateData> RemoteAgent::conn_get_private_data(const Caller& c, ConnectionKey key) const {
-    {
-        std::lock_guard lock(impl_->mu);
-        if (const auto* m = impl_->mirror(c, key))
-            return m->private_data;
-    }
-    auto v = impl_->conn_get(c, key, v1::CONN_FIELD_PRIVATE_DATA);
-    if (!v)
-        return fail(v.error());
-    return PrivateData{to_bytes(v->blob())};
+    return impl_->read_conn<PrivateData>(
+        c, key, v1::CONN_FIELD_PRIVATE_DATA,
+        [](const Impl::LocalConn& m) -> Result<PrivateData> { return m.private_data; },
+        [](const v1::ConnValue& v) -> Result<PrivateData> {
+            return PrivateData{to_bytes(v.blob())};
+        });
 }
 Status RemoteAgent::conn_set_enforcer_private_data(const Caller& c, ConnectionKey key,
                                                    const PrivateData* data) {
