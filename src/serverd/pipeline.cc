@@ -8,6 +8,7 @@
 #include "opennap/radius/tunnel.h"
 #include "opennap/serverd/validators.h"
 #include "opennap/soh/message.h"
+#include "opennap/soh/nap_soh.h"
 
 namespace opennap::serverd {
 
@@ -122,14 +123,14 @@ bool answers_in_sohr(const server::ShvOutcome& o) {
 std::vector<policy::ShvVerdict> verdicts_of(const policy::ServerConfig& config,
                                             const server::ValidationResult& result) {
     return verdicts(config, result,
-                    [&](std::size_t i) { return to_entry(result.outcomes[i].response); });
+                    [&](std::size_t i) { return soh::to_entry(result.outcomes[i].response); });
 }
 
 std::vector<soh::ReportEntry> entries_of(const server::ValidationResult& result) {
     std::vector<soh::ReportEntry> out;
     out.reserve(result.outcomes.size());
     for (const auto& o : result.outcomes)
-        out.push_back(to_entry(o.response));
+        out.push_back(soh::to_entry(o.response));
     return out;
 }
 
@@ -151,7 +152,7 @@ std::optional<std::vector<std::uint8_t>> sohr_for(const policy::ServerConfig& co
         m->entries.reserve(result->outcomes.size());
         for (const auto& o : result->outcomes) {
             if (answers_in_sohr(o))
-                m->entries.push_back(to_entry(o.response));
+                m->entries.push_back(soh::to_entry(o.response));
         }
     }
     return encoded(*m);

@@ -2,11 +2,10 @@
 
 #include <sstream>
 
-#include "opennap/core/endian.h"
 #include "opennap/server/isolated_plugin.h"
 #include "opennap/shvs/linux_shv.h"
 #include "opennap/shvs/wshv.h"
-#include "opennap/soh/attributes.h"
+#include "opennap/soh/nap_soh.h"
 
 namespace opennap::serverd {
 
@@ -22,7 +21,7 @@ class WshvValidator final : public server::SystemHealthValidator {
                             const std::shared_ptr<server::ServerCallback>&) override {
         std::optional<soh::ReportEntry> entry;
         if (const SoH* soh = request->soh_request()) {
-            entry = to_entry(*soh);
+            entry = soh::to_entry(*soh);
             // The host hands this SHV the entry reported under its id: 0x00013780, or OpenNAP's
             // security-center SHA 0x007ED901 (docs/checks.md, "Ids"). The WSHA layout is the same
             // under either, and [MS-WSH] checks the id, so read it as the WSHA's.
@@ -34,7 +33,7 @@ class WshvValidator final : public server::SystemHealthValidator {
         // The answer goes to the SHA the request came from: under this SHV's id (the WSHA's
         // 0x00013780 in compatibility mode, OpenNAP's own id otherwise).
         result.response.id = request->shv_id();
-        return request->set_soh_response(to_soh(result.response));
+        return request->set_soh_response(soh::to_soh(result.response));
     }
 
   private:
@@ -52,39 +51,36 @@ class LinuxShvValidator final : public server::SystemHealthValidator {
                             const std::shared_ptr<server::ServerCallback>&) override {
         std::optional<soh::ReportEntry> entry;
         if (const SoH* soh = request->soh_request())
-            entry = to_entry(*soh);
+            entry = soh::to_entry(*soh);
         const auto result = shvs::linux_shv::validate(settings_, entry, request->shv_id());
-        return request->set_soh_response(to_soh(result.response));
+        return request->set_soh_response(soh::to_soh(result.response));
     }
 
   private:
     shvs::linux_shv::Settings settings_;
 };
 
-}  // namespace
-
-soh::ReportEntry to_entry(const SoH& soh) {
-    soh::ReportEntry e;
-    e.attributes.reserve(soh.attributes.size());
-    for (const auto& a : soh.attributes) {
-        if (a.type == soh::tlv_type::kSystemHealthId && e.id == 0 && a.value.size() == 4) {
-            e.id = load_be32(a.value.data());
-            continue;
-        }
-        e.attributes.push_back(soh::Attribute{a.type, 0, a.value});
+// A built-in SHV: its settings read by `parse`, answering inline (it never blocks).
+template <typename Validator, typename Parse>
+std::expected<server::ValidatorRegistration, std::string> builtin(server::ValidatorRegistration r,
+                                                                  const policy::ShvConfig& shv,
+                                                                  Parse parse) {
+    auto settings = parse(*shv.settings);
+    if (!settings) {
+        std::string text = "SHV " + shv.name + ": invalid settings";
+        for (const auto& e : settings.error())
+            text += "; " + e.to_string();
+        return std::unexpected(text);
     }
-    return e;
+    r.call_mode = server::CallMode::Inline;
+    r.factory =
+        [s = *settings]() -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
+        return std::make_shared<Validator>(s);
+    };
+    return r;
 }
 
-SoH to_soh(const soh::ReportEntry& entry) {
-    SoH soh;
-    soh.attributes.reserve(entry.attributes.size() + 1);
-    const auto id = soh::attr::make_system_health_id(entry.id);
-    soh.attributes.push_back({id.type, id.value});
-    for (const auto& a : entry.attributes)
-        soh.attributes.push_back({a.type, a.value});
-    return soh;
-}
+}  // namespace
 
 std::expected<server::ValidatorRegistration, std::string> registration_for(
     const policy::ShvConfig& shv) {
@@ -95,36 +91,10 @@ std::expected<server::ValidatorRegistration, std::string> registration_for(
     r.info.version = u"1.0";
     r.mapping = shv.mapping;
     switch (shv.kind) {
-        case policy::ShvKind::wsha: {
-            auto settings = shvs::wshv::parse_settings(*shv.settings);
-            if (!settings) {
-                std::string text = "SHV " + shv.name + ": invalid settings";
-                for (const auto& e : settings.error())
-                    text += "; " + e.to_string();
-                return std::unexpected(text);
-            }
-            r.call_mode = server::CallMode::Inline;
-            r.factory = [s = *settings]()
-                -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
-                return std::make_shared<WshvValidator>(s);
-            };
-            return r;
-        }
-        case policy::ShvKind::linux: {
-            auto settings = shvs::linux_shv::parse_settings(*shv.settings);
-            if (!settings) {
-                std::string text = "SHV " + shv.name + ": invalid settings";
-                for (const auto& e : settings.error())
-                    text += "; " + e.to_string();
-                return std::unexpected(text);
-            }
-            r.call_mode = server::CallMode::Inline;
-            r.factory = [s = *settings]()
-                -> server::Result<std::shared_ptr<server::SystemHealthValidator>> {
-                return std::make_shared<LinuxShvValidator>(s);
-            };
-            return r;
-        }
+        case policy::ShvKind::wsha:
+            return builtin<WshvValidator>(std::move(r), shv, shvs::wshv::parse_settings);
+        case policy::ShvKind::linux:
+            return builtin<LinuxShvValidator>(std::move(r), shv, shvs::linux_shv::parse_settings);
         case policy::ShvKind::plugin: {
             if (shv.plugin.empty() || shv.plugin[0] != '/')
                 return std::unexpected("SHV " + shv.name + ": plugin must be an absolute path");

@@ -6,6 +6,7 @@
 #include "opennap/core/endian.h"
 #include "opennap/soh/attributes.h"
 #include "opennap/soh/linux_soh.h"
+#include "opennap/soh/nap_soh.h"
 #include "opennap/soh/wsha.h"
 
 namespace opennap::shas {
@@ -14,30 +15,6 @@ namespace {
 
 std::size_t index(Which w) {
     return static_cast<std::size_t>(w);
-}
-
-SoH to_soh(const soh::ReportEntry& entry) {
-    SoH s;
-    const auto id = soh::attr::make_system_health_id(entry.id);
-    s.attributes.push_back({id.type, id.value});
-    for (const auto& a : entry.attributes)
-        s.attributes.push_back({a.type, a.value});
-    return s;
-}
-
-// An SoH (response) as a report entry: its System-Health-ID apart.
-soh::ReportEntry to_entry(const SoH& s) {
-    soh::ReportEntry e;
-    bool id_seen = false;
-    for (const auto& a : s.attributes) {
-        if (!id_seen && a.type == soh::tlv_type::kSystemHealthId && a.value.size() == 4) {
-            e.id = load_be32(a.value.data());
-            id_seen = true;
-            continue;
-        }
-        e.attributes.push_back(soh::Attribute{a.type, 0, a.value});
-    }
-    return e;
 }
 
 std::string hex32(std::uint32_t v) {
@@ -51,7 +28,7 @@ SoH build_wsha(const checks::Report& r, const ShaOptions& o, std::uint32_t count
     m.counter = counter;
     soh::ReportEntry e = soh::wsha::build_soh_entry(r.wsha_entry(m));
     e.id = o.security_center_id;
-    return to_soh(e);
+    return soh::to_soh(e);
 }
 
 // What a Linux operator does about a WSHV code, per class (the WSHV's codes speak of Windows).
@@ -90,7 +67,7 @@ std::string_view to_string(Which w) noexcept {
 
 std::vector<std::string> wsha_hints(const SoH& response, bool& compliant, std::string& error) {
     std::vector<std::string> hints;
-    soh::ReportEntry e = to_entry(response);
+    soh::ReportEntry e = soh::to_entry(response);
     e.id = soh::wsha::kSystemHealthId;  // the layout is the WSHA's under either id
     compliant = false;
     auto parsed = soh::wsha::parse_sohr_entry(e);
@@ -171,7 +148,7 @@ HealthAgents::HealthAgents(ShaOptions options, std::unique_ptr<checks::FixupRunn
     for (Which w : {Which::SecurityCenter, Which::Linux}) {
         soh::ReportEntry e;
         e.id = id(w);
-        soh_[index(w)] = to_soh(e);
+        soh_[index(w)] = soh::to_soh(e);
     }
 }
 
@@ -182,7 +159,7 @@ std::uint32_t HealthAgents::id(Which w) const noexcept {
 }
 
 std::pair<bool, bool> HealthAgents::update(const checks::Report& report) {
-    const SoH linux_soh = to_soh(soh::linux_sha::encode_soh(
+    const SoH linux_soh = soh::to_soh(soh::linux_sha::encode_soh(
         checks::to_linux_soh(report, options_.linux_id, options_.version)));
     std::lock_guard lock(mutex_);
     // The WSHA entry without the counter change decides whether it changed.
@@ -226,7 +203,7 @@ agent::Status HealthAgents::process_response(Which w, const SoH& response, std::
         if (!error.empty()) {
             d.summary = "invalid response: " + error;
         }
-        soh::ReportEntry e = to_entry(response);
+        soh::ReportEntry e = soh::to_entry(response);
         e.id = soh::wsha::kSystemHealthId;
         if (auto parsed = soh::wsha::parse_sohr_entry(e)) {
             for (const auto& c : parsed->classes) {
@@ -241,7 +218,7 @@ agent::Status HealthAgents::process_response(Which w, const SoH& response, std::
             }
         }
     } else {
-        auto answer = soh::linux_sha::decode_sohr(to_entry(response));
+        auto answer = soh::linux_sha::decode_sohr(soh::to_entry(response));
         if (!answer) {
             d.summary = "invalid response: " + answer.error().message();
         } else {

@@ -259,22 +259,11 @@ void check_settings(const toml::table& t, std::string_view key, policy::TomlChec
 
 std::expected<Settings, std::vector<policy::ConfigError>> parse_settings(
     const policy::ShvSettingsTable& table) {
-    std::vector<policy::ConfigError> errors;
-    policy::TomlChecker checker(table.source, errors);
-    Settings s;
-    check_settings(table.table, table.key, checker, s);
-    if (!errors.empty()) {
-        policy::sort_errors(errors);
-        return std::unexpected(std::move(errors));
-    }
-    return s;
+    return policy::parse_shv_settings<Settings>(table, check_settings);
 }
 
 policy::ShvSettingsCheck settings_check() {
-    return [](const toml::table& table, std::string_view key, policy::TomlChecker& checker) {
-        Settings ignored;
-        check_settings(table, key, checker, ignored);
-    };
+    return policy::shv_settings_check<Settings>(check_settings);
 }
 
 Result validate(const Settings& settings, const std::optional<soh::ReportEntry>& entry,

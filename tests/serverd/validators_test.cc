@@ -8,6 +8,7 @@
 #include "opennap/policy/verdict.h"
 #include "opennap/server/validation_request.h"
 #include "opennap/soh/linux_soh.h"
+#include "opennap/soh/nap_soh.h"
 #include "opennap/soh/wsha.h"
 
 namespace opennap::serverd {
@@ -41,7 +42,7 @@ SoH answer(server::SystemHealthValidator& v, std::uint32_t shv_id,
     server::ValidationRequest::Params p;
     p.shv_id = shv_id;
     if (entry)
-        p.soh = std::make_shared<const SoH>(to_soh(*entry));
+        p.soh = std::make_shared<const SoH>(soh::to_soh(*entry));
     auto req = std::make_shared<server::ValidationRequest>(std::move(p));
     EXPECT_EQ(v.validate(req, std::chrono::milliseconds(2000), nullptr), hr::S_OK);
     auto r = req->soh_response();
@@ -73,7 +74,7 @@ TEST(Validators, WshvValidatesTheEntryOfOpenNapsSecurityCenterSha) {
     auto v = make("[[shv]]\nkind = \"wsha\"\nid = 0x7ED901\n", &shv, cfg);
     ASSERT_EQ(shv->id, 0x007ED901u);
     const SoH r = answer(*v, 0x007ED901, healthy_wsha(0x007ED901));
-    const soh::ReportEntry e = to_entry(r);
+    const soh::ReportEntry e = soh::to_entry(r);
     EXPECT_EQ(e.id, 0x007ED901u);  // answered under the id it came with
     const auto verdict = policy::ShvVerdict::from_response(e);
     EXPECT_EQ(verdict.status, policy::ShvVerdict::Status::Compliant);
@@ -87,7 +88,7 @@ TEST(Validators, WshvValidatesTheEntryOfOpenNapsSecurityCenterSha) {
     parsed.classes[0].products[0].status = 0x0;
     off = build_soh_entry(parsed);
     off.id = 0x007ED901;
-    EXPECT_EQ(policy::ShvVerdict::from_response(to_entry(answer(*v, 0x007ED901, off))).status,
+    EXPECT_EQ(policy::ShvVerdict::from_response(soh::to_entry(answer(*v, 0x007ED901, off))).status,
               policy::ShvVerdict::Status::NonCompliant);
 }
 
@@ -106,7 +107,7 @@ TEST(Validators, LinuxShvValidatesTheLinuxShaEntry) {
     soh::linux_sha::CheckReport disk =
         rep(soh::linux_sha::Check::DiskEncryption, soh::linux_sha::Status::NotApplicable);
     s.checks.push_back(disk);
-    const soh::ReportEntry e = to_entry(answer(*v, 0x007ED902, soh::linux_sha::encode_soh(s)));
+    const soh::ReportEntry e = soh::to_entry(answer(*v, 0x007ED902, soh::linux_sha::encode_soh(s)));
     EXPECT_EQ(e.id, 0x007ED902u);
     auto decoded = soh::linux_sha::decode_sohr(e);
     ASSERT_TRUE(decoded) << decoded.error().message();
@@ -114,7 +115,7 @@ TEST(Validators, LinuxShvValidatesTheLinuxShaEntry) {
     EXPECT_EQ(policy::ShvVerdict::from_response(e).status,
               policy::ShvVerdict::Status::NonCompliant);
     // No entry: NAP_E_MISSING_SOH.
-    const soh::ReportEntry none = to_entry(answer(*v, 0x007ED902, std::nullopt));
+    const soh::ReportEntry none = soh::to_entry(answer(*v, 0x007ED902, std::nullopt));
     decoded = soh::linux_sha::decode_sohr(none);
     ASSERT_TRUE(decoded);
     EXPECT_EQ(decoded->whole, hr::NAP_E_MISSING_SOH.bits());

@@ -12,8 +12,8 @@
 
 #include "checks/fake_bus.h"
 #include "opennap/agent/sha_request.h"
-#include "opennap/serverd/validators.h"
 #include "opennap/shas/health_agents.h"
+#include "opennap/soh/nap_soh.h"
 #include "opennap/soh/wsha.h"
 
 namespace opennap::shas {
@@ -30,7 +30,7 @@ SoH response(wsha::HealthClass cls, std::uint32_t code) {
     e.classes.push_back(wsha::ClassResult{cls, {code}, std::nullopt});
     soh::ReportEntry r = wsha::build_sohr_entry(e);
     r.id = kSc;
-    return serverd::to_soh(r);
+    return soh::to_soh(r);
 }
 
 class ShaFixupTest : public ::testing::Test {

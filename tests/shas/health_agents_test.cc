@@ -6,10 +6,10 @@
 
 #include "opennap/agent/sha_request.h"
 #include "opennap/core/endian.h"
-#include "opennap/serverd/validators.h"
 #include "opennap/shvs/linux_shv.h"
 #include "opennap/shvs/wshv.h"
 #include "opennap/soh/linux_soh.h"
+#include "opennap/soh/nap_soh.h"
 
 namespace opennap::shas {
 namespace {
@@ -52,7 +52,7 @@ TEST(HealthAgents, ChangesAreDetectedPerShaAndTheCounterGoesUp) {
     // Forwarding on: only the Linux SoH.
     EXPECT_EQ(a.update(report(checks::Status::Pass, checks::Status::Fail)),
               std::make_pair(false, true));
-    auto linux_soh = soh::linux_sha::decode_soh(serverd::to_entry(a.soh(Which::Linux)));
+    auto linux_soh = soh::linux_sha::decode_soh(soh::to_entry(a.soh(Which::Linux)));
     ASSERT_TRUE(linux_soh);
     EXPECT_EQ(linux_soh->find(soh::linux_sha::Check::IpForwarding)->ipv4_forwarding,
               soh::linux_sha::State::On);
@@ -79,8 +79,8 @@ TEST(HealthAgents, TheValidatorsAnswersBecomeDecisionsAndHints) {
     (void)a.update(report(checks::Status::Fail, checks::Status::Fail));
     // The Linux SHV on our Linux SoH.
     const auto lr = shvs::linux_shv::validate(shvs::linux_shv::Settings{},
-                                              serverd::to_entry(a.soh(Which::Linux)), kLx);
-    EXPECT_EQ(a.process_response(Which::Linux, serverd::to_soh(lr.response), shaFixup), hr::S_OK);
+                                              soh::to_entry(a.soh(Which::Linux)), kLx);
+    EXPECT_EQ(a.process_response(Which::Linux, soh::to_soh(lr.response), shaFixup), hr::S_OK);
     Decision d = a.decision(Which::Linux);
     EXPECT_TRUE(d.received);
     EXPECT_FALSE(d.compliant);
@@ -89,11 +89,11 @@ TEST(HealthAgents, TheValidatorsAnswersBecomeDecisionsAndHints) {
         forwarding_hint = forwarding_hint || h.starts_with("ip-forwarding: turn IPv4 forwarding");
     EXPECT_TRUE(forwarding_hint);
     // The WSHV on our security-center SoH (read as the WSHA's).
-    soh::ReportEntry e = serverd::to_entry(a.soh(Which::SecurityCenter));
+    soh::ReportEntry e = soh::to_entry(a.soh(Which::SecurityCenter));
     e.id = soh::wsha::kSystemHealthId;
     auto wr = shvs::wshv::validate(shvs::wshv::Settings{}, e);
     wr.response.id = kSc;
-    EXPECT_EQ(a.process_response(Which::SecurityCenter, serverd::to_soh(wr.response), 0), hr::S_OK);
+    EXPECT_EQ(a.process_response(Which::SecurityCenter, soh::to_soh(wr.response), 0), hr::S_OK);
     d = a.decision(Which::SecurityCenter);
     EXPECT_FALSE(d.compliant);
     ASSERT_FALSE(d.hints.empty());

@@ -4,9 +4,12 @@
 // others, with their file, line, column and dotted key).
 #pragma once
 
+#include <expected>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -29,5 +32,29 @@ struct ShvSettingsTable {
 // through `checker`. Must not throw.
 using ShvSettingsCheck =
     std::function<void(const toml::table& settings, std::string_view key, TomlChecker& checker)>;
+
+// What a built-in SHV kind offers on top of its reader `check(table, key, checker, Settings&)`
+// (which reports every mistake and fills in what is right): its settings, or every mistake sorted;
+// and the ShvSettingsCheck for server.toml's parser.
+template <typename Settings, typename Check>
+[[nodiscard]] std::expected<Settings, std::vector<ConfigError>> parse_shv_settings(
+    const ShvSettingsTable& table, Check check) {
+    std::vector<ConfigError> errors;
+    TomlChecker checker(table.source, errors);
+    Settings s;
+    check(table.table, table.key, checker, s);
+    if (!errors.empty()) {
+        sort_errors(errors);
+        return std::unexpected(std::move(errors));
+    }
+    return s;
+}
+template <typename Settings, typename Check>
+[[nodiscard]] ShvSettingsCheck shv_settings_check(Check check) {
+    return [check](const toml::table& table, std::string_view key, TomlChecker& checker) {
+        Settings ignored;
+        check(table, key, checker, ignored);
+    };
+}
 
 }  // namespace opennap::policy

@@ -16,8 +16,4 @@ namespace opennap::serverd {
 [[nodiscard]] std::expected<server::ValidatorRegistration, std::string> registration_for(
     const policy::ShvConfig& shv);
 
-// SoH (System-Health-ID first) <-> SoHReportEntry, as the SHV host and the SoH codec hold them.
-[[nodiscard]] soh::ReportEntry to_entry(const SoH& soh);
-[[nodiscard]] SoH to_soh(const soh::ReportEntry& entry);
-
 }  // namespace opennap::serverd

@@ -1,0 +1,16 @@
+// The NAP API's SoH (opennap::SoH: the attribute list with the System-Health-ID TLV first, as SHAs
+// and SHVs hand it over) <-> the codec's SoHReportEntry (the id apart from the other TLVs).
+#pragma once
+
+#include "opennap/core/nap_structs.h"
+#include "opennap/soh/message.h"
+
+namespace opennap::soh {
+
+// The first 4-byte System-Health-ID TLV becomes the id (0 when there is none); every other TLV is
+// kept in order.
+[[nodiscard]] ReportEntry to_entry(const SoH& soh);
+// System-Health-ID first, then the entry's TLVs in order.
+[[nodiscard]] SoH to_soh(const ReportEntry& entry);
+
+}  // namespace opennap::soh
