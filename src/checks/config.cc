@@ -1,17 +1,19 @@
 #include "opennap/checks/config.h"
 
+#include "opennap/config/document.h"
+
 #include <array>
 #include <utility>
 
-#include "opennap/policy/toml_check.h"
+#include "opennap/config/toml_check.h"
 
 namespace opennap::checks {
 
 namespace {
 
-using policy::ConfigError;
-using policy::dotted;
-using policy::TomlChecker;
+using config::ConfigError;
+using config::dotted;
+using config::TomlChecker;
 
 constexpr std::array<std::pair<std::string_view, CheckId>, kCheckCount> kCheckNames = {{
     {"firewall", CheckId::Firewall},
@@ -69,7 +71,7 @@ class Reader {
         bool ok = true;
         for (std::size_t i = 0; i < a->size(); ++i) {
             const toml::node& n = *a->get(i);
-            const std::string key = policy::indexed(dotted(prefix, name), i);
+            const std::string key = config::indexed(dotted(prefix, name), i);
             if (!n.is_string()) {
                 c_.type_error(n.source(), key, "a string", n);
                 ok = false;
@@ -82,7 +84,7 @@ class Reader {
                 continue;
             }
             if (absolute_paths && s.front() != '/') {
-                c_.error(n.source(), key, "must be an absolute path, got " + policy::quote_text(s));
+                c_.error(n.source(), key, "must be an absolute path, got " + config::quote_text(s));
                 ok = false;
                 continue;
             }
@@ -102,7 +104,7 @@ class Reader {
         if (!v.empty() && v.front() != '/') {
             const toml::node* n = t.get(name);
             c_.error(n->source(), dotted(prefix, name),
-                     "must be an absolute path, got " + policy::quote_text(v));
+                     "must be an absolute path, got " + config::quote_text(v));
             return;
         }
         out = std::move(v);
@@ -164,7 +166,7 @@ void read_checks(const toml::table& t, TomlChecker& c, ChecksConfig& cfg) {
     if (const toml::array* a = c.array(t, p, "disabled", "an array of check names")) {
         for (std::size_t i = 0; i < a->size(); ++i) {
             const toml::node& n = *a->get(i);
-            const std::string key = policy::indexed("checks.disabled", i);
+            const std::string key = config::indexed("checks.disabled", i);
             if (!n.is_string()) {
                 c.type_error(n.source(), key, "a string", n);
                 continue;
@@ -286,7 +288,7 @@ std::expected<ChecksConfig, std::vector<ConfigError>> parse_checks_table(const t
         errors.push_back(ConfigError{std::string(source), 0, 0, "checks", e.what()});
     }
     if (!errors.empty()) {
-        policy::sort_errors(errors);
+        config::sort_errors(errors);
         return std::unexpected(std::move(errors));
     }
     return cfg;
@@ -294,19 +296,12 @@ std::expected<ChecksConfig, std::vector<ConfigError>> parse_checks_table(const t
 
 std::expected<ChecksConfig, std::vector<ConfigError>> parse_checks_config(
     std::string_view toml_text, std::string_view source) {
-    toml::table doc;
-    try {
-        doc = toml::parse(toml_text, source);
-    } catch (const toml::parse_error& e) {
-        const auto& at = e.source().begin;
-        return std::unexpected(std::vector<ConfigError>{
-            ConfigError{std::string(source), static_cast<int>(at.line), static_cast<int>(at.column),
-                        "", std::string(e.description())}});
-    } catch (const std::exception& e) {
-        return std::unexpected(
-            std::vector<ConfigError>{ConfigError{std::string(source), 0, 0, "", e.what()}});
+    std::vector<ConfigError> syntax;
+    std::optional<toml::table> doc = config::parse_document(toml_text, source, syntax);
+    if (!doc) {
+        return std::unexpected(std::move(syntax));
     }
-    const toml::node* n = doc.get("checks");
+    const toml::node* n = doc->get("checks");
     if (n == nullptr) {
         return ChecksConfig{};
     }

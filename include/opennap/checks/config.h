@@ -1,6 +1,6 @@
 // The [checks] table of the agent's TOML configuration: the SHAs' ids, the measurement timer,
 // the change watchers, which checks run, and every check's parameters. Mistakes are reported in
-// the project's configuration style (policy::ConfigError: source:line:column: dotted.key:
+// the project's configuration style (config::ConfigError: source:line:column: dotted.key:
 // message), all of them collected; unknown keys are errors. docs/checks.md lists every key.
 //
 //   [checks]
@@ -60,8 +60,8 @@
 #include "opennap/checks/security_updates.h"
 #include "opennap/checks/system_root.h"
 #include "opennap/checks/wsha_map.h"
+#include "opennap/config/config_error.h"
 #include "opennap/core/opennap_ids.h"
-#include "opennap/policy/config_error.h"
 
 namespace opennap::checks {
 
@@ -110,12 +110,12 @@ struct ChecksConfig {
 };
 
 // The [checks] table (already parsed by toml++) -> config, or every mistake, sorted.
-[[nodiscard]] std::expected<ChecksConfig, std::vector<policy::ConfigError>> parse_checks_table(
+[[nodiscard]] std::expected<ChecksConfig, std::vector<config::ConfigError>> parse_checks_table(
     const toml::table& checks, std::string_view source);
 
 // A whole TOML document; its [checks] table (absent: the defaults). Other tables are the
 // caller's and are not looked at. A syntax error is reported alone.
-[[nodiscard]] std::expected<ChecksConfig, std::vector<policy::ConfigError>> parse_checks_config(
+[[nodiscard]] std::expected<ChecksConfig, std::vector<config::ConfigError>> parse_checks_config(
     std::string_view toml_text, std::string_view source);
 
 }  // namespace opennap::checks
