@@ -16,7 +16,10 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -43,23 +46,41 @@ class PrivateBus {
                      ("--address=" + address_).c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        for (int i = 0; i < 2000 && !std::filesystem::exists(socket_); ++i) {
+        // dbus-daemon creates the socket file at bind() and accepts only after listen(), so
+        // wait until a connection succeeds, not until the file exists (a loaded CI machine
+        // once ran the test in between).
+        for (int i = 0; i < 2000 && !accepting(); ++i) {
             ::usleep(5000);
         }
+        ok_ = accepting();
     }
     ~PrivateBus() {
         ::kill(pid_, SIGTERM);
         int st = 0;
         ::waitpid(pid_, &st, 0);
     }
-    [[nodiscard]] bool ok() const { return std::filesystem::exists(socket_); }
+    [[nodiscard]] bool ok() const { return ok_; }
     [[nodiscard]] const std::string& address() const { return address_; }
 
   private:
+    [[nodiscard]] bool accepting() const {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
+        sockaddr_un sa{};
+        sa.sun_family = AF_UNIX;
+        socket_.copy(sa.sun_path, sizeof(sa.sun_path) - 1);
+        const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
+        ::close(fd);
+        return ok;
+    }
+
     ScratchRoot dir_;
     std::string socket_;
     std::string address_;
     pid_t pid_ = -1;
+    bool ok_ = false;
 };
 
 struct FakeUnit {
@@ -331,12 +352,18 @@ class FakeServices {
 
     void run(const std::string& address) {
         sd_bus* b = nullptr;
-        sd_bus_new(&b);
-        sd_bus_set_address(b, address.c_str());
-        sd_bus_set_bus_client(b, 1);
-        if (sd_bus_start(b) < 0) {
+        for (int attempt = 0;; ++attempt) {
+            sd_bus_new(&b);
+            sd_bus_set_address(b, address.c_str());
+            sd_bus_set_bus_client(b, 1);
+            if (sd_bus_start(b) >= 0) {
+                break;
+            }
             sd_bus_unref(b);
-            return;
+            if (attempt == 200 || stop_) {
+                return;
+            }
+            ::usleep(10000);
         }
         static const sd_bus_vtable manager[] = {
             SD_BUS_VTABLE_START(0),
