@@ -1,5 +1,6 @@
 #include "opennap/serverd/nap_server.h"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
@@ -440,20 +441,32 @@ class NapServer::Impl {
         s.async_wait(asio::socket_base::wait_read, [this, &w, &s](const asio::error_code& ec) {
             if (ec || stopping.load())
                 return;
+            // The batch's buffers and headers are the thread's, set up once: zeroing 6 KiB of
+            // headers and addresses on every wake-up showed in the profile.
             constexpr unsigned kBatch = 32;
-            static thread_local std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
-            std::array<mmsghdr, kBatch> msgs{};
-            std::array<iovec, kBatch> iov{};
-            std::array<sockaddr_storage, kBatch> from{};
+            struct Batch {
+                std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
+                std::array<mmsghdr, kBatch> msgs{};
+                std::array<iovec, kBatch> iov{};
+                std::array<sockaddr_storage, kBatch> from;
+                Batch() {
+                    for (unsigned i = 0; i < kBatch; ++i) {
+                        iov[i] = {bufs[i].data(), bufs[i].size()};
+                        msgs[i].msg_hdr.msg_iov = &iov[i];
+                        msgs[i].msg_hdr.msg_iovlen = 1;
+                        msgs[i].msg_hdr.msg_name = &from[i];
+                    }
+                }
+            };
+            static thread_local Batch batch;
+            auto& bufs = batch.bufs;
+            auto& msgs = batch.msgs;
+            auto& from = batch.from;
             const int fd = s.native_handle();
             for (int rounds = 0; rounds < 8; ++rounds) {
                 for (unsigned i = 0; i < kBatch; ++i) {
-                    iov[i] = {bufs[i].data(), bufs[i].size()};
-                    msgs[i].msg_hdr = {};
-                    msgs[i].msg_hdr.msg_iov = &iov[i];
-                    msgs[i].msg_hdr.msg_iovlen = 1;
-                    msgs[i].msg_hdr.msg_name = &from[i];
-                    msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+                    msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // in and out
+                    msgs[i].msg_hdr.msg_flags = 0;
                 }
                 const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
                 if (n <= 0)
@@ -530,10 +543,15 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
         }
         im.bound.push_back(actual);
     }
-    for (auto& w : im.workers) {
+    for (std::size_t i = 0; i < im.workers.size(); ++i) {
+        auto& w = im.workers[i];
         for (auto& s : w->sockets)
             im.arm(*w, *s);
-        w->thread = std::thread([&io = w->io] { io.run(); });
+        w->thread = std::thread([&io = w->io, i] {
+            const std::string name = "radius-io-" + std::to_string(i);  // top -H, ps -L
+            ::pthread_setname_np(::pthread_self(), name.c_str());
+            io.run();
+        });
     }
     return server;
 }

@@ -1,6 +1,8 @@
 // AuditWriter (include/opennap/store/audit_writer.h): the bounded queue and the writer thread.
 #include "opennap/store/audit_writer.h"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -348,7 +350,10 @@ class AuditWriter::Impl {
 AuditWriter::AuditWriter(std::unique_ptr<AuditStore> store, WriterOptions options)
     : impl_(std::make_unique<Impl>(std::move(store), options)) {
     Impl* im = impl_.get();
-    im->thread = std::thread([im] { im->run(); });
+    im->thread = std::thread([im] {
+        ::pthread_setname_np(::pthread_self(), "audit-writer");  // as top -H and ps -L show it
+        im->run();
+    });
 }
 
 AuditWriter::~AuditWriter() {

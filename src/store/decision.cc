@@ -1,6 +1,9 @@
 // DecisionRecord helpers (include/opennap/store/decision.h).
 #include "opennap/store/decision.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <cstdio>
 #include <ctime>
 
@@ -144,10 +147,28 @@ std::size_t utf8_seq(std::string_view s, std::size_t i) {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
+// The length of the leading run of printable-or-control ASCII octets other than NUL (0x01..0x7F),
+// eight at a time: audit text is nearly always ASCII, and this runs for every string of every
+// record.
+std::size_t ascii_prefix(std::string_view s) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, 8);
+        if (((w | ((w - kOnes) & ~w)) & kHigh) != 0)
+            break;  // an octet >= 0x80, or a zero octet, in these eight
+    }
+    while (i < s.size() && static_cast<unsigned char>(s[i]) - 1u < 0x7Fu)
+        ++i;
+    return i;
+}
+
 bool clean(std::string& s) {
     bool changed = false;
     bool valid = true;
-    for (std::size_t i = 0; i < s.size();) {
+    for (std::size_t i = ascii_prefix(s); i < s.size();) {
         const std::size_t n = utf8_seq(s, i);
         if (n == 0 || s[i] == '\0') {
             valid = false;

@@ -164,6 +164,31 @@ TEST(ColumnCodec, Reasons) {
 // The encoders write what nlohmann::json::dump() writes for the same values (they used to call
 // it; the writer's thread now skips building the document): every ASCII character, the UTF-8
 // and invalid-UTF-8 fallbacks, every status and failure category, extreme numbers.
+// The encoder and sanitize() skip plain ASCII eight octets at a time: an octet that needs
+// escaping or replacing must be found at every position of a longer text, not only in the tail.
+TEST(ColumnCodec, EveryEscapeAtEveryPositionOfALongText) {
+    using nlohmann::json;
+    for (std::size_t pos = 0; pos < 21; ++pos) {
+        for (int c : {0, 1, 0x1f, 0x20, int{'"'}, int{'\\'}, int{'a'}, 0x7f, 0x80, 0xff}) {
+            std::string text(21, 'x');
+            text[pos] = static_cast<char>(c);
+            json arr = json::array({text, text + text});
+            EXPECT_EQ(encode_reasons(std::vector<std::string>{text, text + text}),
+                      arr.dump(-1, ' ', false, json::error_handler_t::replace))
+                << "octet " << c << " at " << pos;
+
+            DecisionRecord r;
+            r.machine_name = text;
+            const bool bad = c == 0 || c >= 0x80;
+            EXPECT_EQ(sanitize(r), bad) << "octet " << c << " at " << pos;
+            std::string want = text;
+            if (bad)
+                want.replace(pos, 1, "\xEF\xBF\xBD");
+            EXPECT_EQ(r.machine_name, want) << "octet " << c << " at " << pos;
+        }
+    }
+}
+
 TEST(ColumnCodec, EncodersMatchNlohmannDump) {
     using nlohmann::json;
     std::vector<std::string> reasons;
