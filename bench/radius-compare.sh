@@ -13,7 +13,10 @@
 # rejects an SoH it cannot decode). Then, R rounds, for each window: radius_load against one
 # server and then the other (the order alternates between rounds, since the machine's speed
 # drifts), S seconds each. Prints every run, then the median and the range of each figure and the
-# napserver / FreeRADIUS ratio of the medians. Everything it started is stopped (by pid) and the
+# napserver / FreeRADIUS ratio of the medians. The same rounds also measure radius_floor
+# (bench/radius_floor.cc: receive, verify the Message-Authenticator, answer a signed Access-Accept,
+# nothing else), the ceiling this machine and this load generator allow any RADIUS server; both
+# servers' rates are also given as a share of it. Everything it started is stopped (by pid) and the
 # temporary directory removed on the way out (--keep keeps it, e.g. to read the audit database).
 set -euo pipefail
 
@@ -39,15 +42,18 @@ done
 
 napserver="$build/apps/napserver/napserver"
 load="$build/bench/radius_load"
+floor="$build/bench/radius_floor"
 freeradius=/usr/sbin/freeradius
-for f in "$napserver" "$load" "$freeradius"; do
-    [ -x "$f" ] || { echo "radius-compare: $f not found (cmake --build --preset release --target napserver radius_load; FreeRADIUS: scripts/bootstrap)" >&2; exit 2; }
+for f in "$napserver" "$load" "$floor" "$freeradius"; do
+    [ -x "$f" ] || { echo "radius-compare: $f not found (cmake --build --preset release --target napserver radius_load radius_floor; FreeRADIUS: scripts/bootstrap)" >&2; exit 2; }
 done
 
 tmp=$(mktemp -d /tmp/radius-compare-XXXXXX)
 nap_pid=""
 fr_pid=""
+floor_pid=""
 cleanup() {
+    [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null || true
     [ -n "$nap_pid" ] && kill "$nap_pid" 2>/dev/null && wait "$nap_pid" 2>/dev/null || true
     [ -n "$fr_pid" ] && kill "$fr_pid" 2>/dev/null && wait "$fr_pid" 2>/dev/null || true
     if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -159,6 +165,11 @@ EOF
 fr_pid=$!
 wait_ready "$fr_port" freeradius "$fr_pid"
 
+floor_port=$(free_port)
+"$floor" --listen "127.0.0.1:$floor_port" --threads 1 > "$tmp/radius_floor.log" 2>&1 &
+floor_pid=$!
+wait_ready "$floor_port" radius_floor "$floor_pid"
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "napserver $napserver (workers: $(sed -n 's/^workers = //p' "$tmp/server.toml")), FreeRADIUS $($freeradius -v | sed -n 's/.*\(Version [0-9.]*\).*/\1/p' | head -1)"
 
@@ -179,6 +190,7 @@ for r in $(seq 1 "$rounds"); do
             run freeradius "$fr_port" "$fr_pid" "$w" "$r"
             run napserver "$nap_port" "$nap_pid" "$w" "$r"
         fi
+        run floor "$floor_port" "$floor_pid" "$w" "$r"
     done
 done
 
@@ -197,10 +209,11 @@ total() { grep "\"label\":\"$1\"" "$tmp/results.jsonl" | grep "\"window\":$2," |
 echo
 echo "medians of $rounds rounds of $seconds s (range in parentheses):"
 for w in $windows; do
-    for name in napserver freeradius; do
+    for name in napserver freeradius floor; do
         echo "  window $w $name: $(stats $name "$w" rps) req/s; p50 $(stats $name "$w" p50) us; p99 $(stats $name "$w" p99) us; p99.9 $(stats $name "$w" p999) us; server CPU $(stats $name "$w" server_cpu_us_per_request) us/req; timeouts $(total $name "$w" timeouts), bad $(total $name "$w" bad), rejects $(total $name "$w" reject)"
     done
     echo "  window $w ratio napserver/FreeRADIUS (median req/s): $(awk -v a="$(median napserver "$w" rps)" -v b="$(median freeradius "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+    echo "  window $w share of the floor (median req/s): napserver $(awk -v a="$(median napserver "$w" rps)" -v b="$(median floor "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'), FreeRADIUS $(awk -v a="$(median freeradius "$w" rps)" -v b="$(median floor "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 done
 if command -v sqlite3 >/dev/null; then
     echo "  napserver audit records so far: $(sqlite3 "$tmp/audit.db" 'select count(*) from opennap_decision' 2>/dev/null || echo '?')"

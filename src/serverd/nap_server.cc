@@ -1,5 +1,6 @@
 #include "opennap/serverd/nap_server.h"
 
+#include <linux/filter.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -192,6 +193,26 @@ std::expected<std::shared_ptr<server::ShvHost>, std::string> make_host(
     return host;
 }
 
+// The kernel hands each datagram to one socket of the SO_REUSEPORT group; by default it picks by
+// the hash of the source address and port, so a few RADIUS clients (one proxy, a pair of VPN
+// gateways) keep some workers idle while another queues everything. A classic BPF program on the
+// group picks a socket at random per datagram instead: the workers share the load whatever the
+// sources (nothing depends on which worker answers: the duplicate cache is shared). On failure
+// the kernel's hash stays in force.
+void spread_at_random(int fd, std::size_t sockets, const std::string& where) {
+    sock_filter code[] = {
+        {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_RANDOM)},
+        {BPF_ALU | BPF_MOD | BPF_K, 0, 0, static_cast<std::uint32_t>(sockets)},
+        {BPF_RET | BPF_A, 0, 0, 0},
+    };
+    sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
+    if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) != 0)
+        spdlog::warn(
+            "{}: cannot spread datagrams over the workers at random ({}); the kernel "
+            "picks a worker by the source address and port",
+            where, std::strerror(errno));
+}
+
 }  // namespace
 
 // ---- the server
@@ -212,6 +233,7 @@ class NapServer::Impl {
         asio::io_context io;
         std::vector<std::unique_ptr<asio::ip::udp::socket>> sockets;
         std::thread thread;
+        std::atomic<std::uint64_t> received{0};
     };
     std::vector<std::unique_ptr<Worker>> workers;
     std::vector<policy::Endpoint> bound;
@@ -471,6 +493,7 @@ class NapServer::Impl {
                 const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
                 if (n <= 0)
                     break;
+                w.received.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
                 for (int i = 0; i < n; ++i) {
                     if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
                         drop(store::DropReason::Malformed);  // over 4096 octets
@@ -541,6 +564,9 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
             actual.port = sock->local_endpoint().port();  // the others share the chosen port
             w->sockets.push_back(std::move(sock));
         }
+        if (im.workers.size() > 1)
+            spread_at_random(im.workers.front()->sockets.back()->native_handle(), im.workers.size(),
+                             ep.to_string());
         im.bound.push_back(actual);
     }
     for (std::size_t i = 0; i < im.workers.size(); ++i) {
@@ -627,7 +653,10 @@ std::vector<policy::Endpoint> NapServer::endpoints() const {
 }
 
 NapServerStats NapServer::stats() const {
-    return {impl_->requests.load(), impl_->answered.load(), impl_->dropped.load()};
+    NapServerStats s{impl_->requests.load(), impl_->answered.load(), impl_->dropped.load(), {}};
+    for (const auto& w : impl_->workers)
+        s.per_worker.push_back(w->received.load(std::memory_order_relaxed));
+    return s;
 }
 
 }  // namespace opennap::serverd

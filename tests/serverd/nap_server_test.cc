@@ -152,6 +152,35 @@ TEST_F(ServerdFrontEnd, RetransmissionIsAnsweredFromTheCache) {
     EXPECT_TRUE(wait_for([&] { return decisions() == 3; })) << decisions();
 }
 
+// One RADIUS client (one source address and port, as a proxy in front of napserver is) is served
+// by every worker, not by the one its address hashes to; a retransmission that reaches another
+// worker than the original is still answered from the shared duplicate cache.
+TEST_F(ServerdFrontEnd, OneClientsRequestsSpreadOverEveryWorker) {
+    ConfigOptions o;
+    o.workers = 4;
+    start(o);
+    UdpClient c;
+    constexpr int kRequests = 64;  // all on one worker by chance: 4 * (1/4)^64
+    std::vector<ByteVec> sent;
+    for (int i = 0; i < kRequests; ++i) {
+        sent.push_back(request(
+            {.identifier = static_cast<std::uint8_t>(i), .soh = ssoh(healthy_entry(), "pc")}));
+        ASSERT_TRUE(c.exchange(port_, sent.back())) << "request " << i;
+    }
+    const auto per_worker = server_->stats().per_worker;
+    ASSERT_EQ(per_worker.size(), 4u);
+    std::uint64_t total = 0;
+    for (std::size_t w = 0; w < per_worker.size(); ++w) {
+        EXPECT_GT(per_worker[w], 0u) << "worker " << w << " received nothing";
+        total += per_worker[w];
+    }
+    EXPECT_EQ(total, static_cast<std::uint64_t>(kRequests));
+    for (const auto& rq : sent)
+        ASSERT_TRUE(c.exchange(port_, rq));  // each retransmission lands on any worker
+    EXPECT_TRUE(wait_for([&] { return server_->stats().answered == 2 * kRequests; }));
+    EXPECT_EQ(decisions(), kRequests) << "each request decided once";
+}
+
 TEST_F(ServerdFrontEnd, StatusServer) {
     start();
     UdpClient c;

@@ -26,6 +26,9 @@ struct NapServerStats {
     std::uint64_t requests = 0;  // datagrams received
     std::uint64_t answered = 0;  // answers sent (including resent duplicates)
     std::uint64_t dropped = 0;   // datagrams dropped, every reason
+    // Datagrams each I/O thread received ([server] workers of them). The kernel hands each
+    // datagram to a worker at random, so one RADIUS client's requests spread over all of them.
+    std::vector<std::uint64_t> per_worker;
 };
 
 class NapServer {
