@@ -3,8 +3,9 @@
 // the MS-RNAP decision attributes out; every decision audited and counted.
 //
 // Threads: `[server] workers` I/O threads, each with its own asio io_context and its own socket on
-// every listen address (SO_REUSEPORT: the kernel spreads clients over them), reading datagrams in
-// batches (recvmmsg). A request whose SHVs all answer inline (the built-in ones) is answered on
+// every listen address (SO_REUSEPORT, with a BPF program that has the kernel pick a worker at
+// random for each datagram, so one client's requests spread over all of them), reading datagrams
+// in batches (recvmmsg). A request whose SHVs all answer inline (the built-in ones) is answered on
 // the thread that read it; one that waits for a plug-in or a timeout is answered by the SHV host's
 // thread that completes it. Nothing on the request path blocks on I/O: audit records are queued
 // for a writer thread.
