@@ -108,12 +108,15 @@ bool ChangeMonitor::poll_once(std::chrono::milliseconds max_wait) {
         if (units_) {
             events += units_->drain();  // sd-bus may hold messages it has already read
         }
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (events > 0 || left.count() <= 0) {
+        if (events > 0) {
             break;
         }
-        const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1);
+        // A timer already due still looks at what is pending (poll with timeout 0): events that
+        // arrived while the caller was busy count as events now, not at the next call.
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const int timeout = left.count() <= 0 ? 0 : static_cast<int>(left.count()) + 1;
+        const int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0 && errno != EINTR) {
             break;
         }
@@ -124,6 +127,9 @@ bool ChangeMonitor::poll_once(std::chrono::milliseconds max_wait) {
             if (nft_) {
                 events += nft_->drain();
             }
+        }
+        if (timeout == 0) {
+            break;
         }
     }
     events_ += events;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "apt_root.h"
 #include "opennap/checks/monitor.h"
 
@@ -131,6 +133,35 @@ TEST(Monitor, NotifiesOnlyWhenTheStateChanges) {
     }
     EXPECT_TRUE(err.empty()) << err;
     EXPECT_EQ(calls, 2);
+}
+
+// A change that arrives while the timer is already due (the caller was busy longer than the
+// interval) is an event of the next poll_once, not hidden behind the timer tick. CI once ran
+// `nft` for longer than the 50 ms interval above and the ruleset change went uncounted.
+TEST(Monitor, AnEventPendingWhenTheTimerIsDueIsCounted) {
+    Machine m;
+    auto cfg = m.config();
+    HealthChecks checks(cfg);
+    int calls = 0;
+    std::string err;
+    const bool ran = test::run_in_netns([&] {
+        ChangeMonitor mon(
+            checks, [&](const Report&) { ++calls; }, kAllChecks, std::chrono::milliseconds(10));
+        mon.start();
+        m.s.write("/etc/os-release.new", "ID=debian\nVERSION_ID=\"13\"\n");
+        std::filesystem::rename(m.s.path("/etc/os-release.new"), m.s.path("/etc/os-release"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the timer is overdue
+        const auto events = mon.events();
+        mon.poll_once(std::chrono::milliseconds(5000));
+        if (mon.events() == events) {
+            err = "the pending inotify event was not counted";
+        }
+    });
+    if (!ran) {
+        GTEST_SKIP() << "cannot create a network namespace";
+    }
+    EXPECT_TRUE(err.empty()) << err;
+    EXPECT_EQ(calls, 1);
 }
 
 }  // namespace
