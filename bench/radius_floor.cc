@@ -7,7 +7,7 @@
 // Message-Authenticator and the Response Authenticator (MD5), sendto. No SoH, no policy, no
 // audit, no duplicate detection. Listens on loopback only; stops on SIGINT/SIGTERM.
 //
-//   radius_floor --listen 127.0.0.1:PORT [--threads N] [--secret S]
+//   radius_floor --listen 127.0.0.1:PORT [--threads N (default 1)] [--secret S]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -23,6 +23,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "opennap/radius/auth.h"
 #include "opennap/radius/packet.h"
@@ -86,20 +88,13 @@ void serve(int fd, const std::string& secret_text) {
 int main(int argc, char** argv) {
     std::string listen;
     std::string secret = "testing123";
-    int threads = 2;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (i + 1 >= argc)
-            die("usage: radius_floor --listen 127.0.0.1:PORT [--threads N] [--secret S]");
-        if (a == "--listen")
-            listen = argv[++i];
-        else if (a == "--threads")
-            threads = std::atoi(argv[++i]);
-        else if (a == "--secret")
-            secret = argv[++i];
-        else
-            die("unknown option " + a);
-    }
+    int threads = 1;
+    CLI::App app{"radius_floor: the least a RADIUS server does per Access-Request (loopback only)"};
+    app.add_option("--listen", listen, "127.0.0.1:PORT (a 127.0.0.0/8 address)")->required();
+    app.add_option("--threads", threads, "threads, each with its own SO_REUSEPORT socket")
+        ->check(CLI::Range(1, 64));
+    app.add_option("--secret", secret, "the shared secret");
+    CLI11_PARSE(app, argc, argv);
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos)
         die("--listen: expected 127.0.0.1:PORT");
@@ -109,8 +104,6 @@ int main(int argc, char** argv) {
     if (::inet_pton(AF_INET, listen.substr(0, colon).c_str(), &sa.sin_addr) != 1 ||
         (ntohl(sa.sin_addr.s_addr) >> 24) != 127)
         die("--listen: only a 127.0.0.0/8 address is accepted");
-    if (threads < 1 || threads > 64)
-        die("--threads must be 1..64");
     std::signal(SIGINT, [](int) { g_stop = true; });
     std::signal(SIGTERM, [](int) { g_stop = true; });
     std::vector<std::thread> pool;
