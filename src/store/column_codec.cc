@@ -5,7 +5,8 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstring>
+
+#include "octets.h"
 
 namespace opennap::store {
 
@@ -71,25 +72,20 @@ void append_u64(std::string& out, std::uint64_t v) {
     out.append(buf, r.ptr);
 }
 
-// A JSON string as dump() writes it, for text without octets >= 0x80 (false: not written, the
-// caller falls back to nlohmann, which also replaces invalid UTF-8).
 // Whether the eight octets of `w` are all written as they are: 0x20..0x7F, not '"' or '\\'.
 constexpr bool plain8(std::uint64_t w) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHigh = 0x8080808080808080ull;
-    auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;  // an octet < 0x20
-    return ((w & kHigh) | below_space | has_zero(w ^ (kOnes * '"')) |
-            has_zero(w ^ (kOnes * '\\'))) == 0;
+    using namespace internal;
+    return (any_high(w) | any_below(w, 0x20) | any_equal(w, '"') | any_equal(w, '\\')) == 0;
 }
 
+// A JSON string as dump() writes it, for text without octets >= 0x80 (false: not written, the
+// caller falls back to nlohmann, which also replaces invalid UTF-8).
 bool append_ascii_string(std::string& out, std::string_view text) {
     const std::size_t start = out.size();
     out += '"';
     std::size_t run = 0;  // octets copied as they are, appended together
     for (std::size_t i = 0; i < text.size(); ++i) {
-        std::uint64_t w = 0;
-        while (i + 8 <= text.size() && (std::memcpy(&w, text.data() + i, 8), plain8(w)))
+        while (i + 8 <= text.size() && plain8(internal::load8(text.data() + i)))
             i += 8;  // most text has nothing to escape: eight octets at a time
         if (i == text.size())
             break;

@@ -2,10 +2,10 @@
 #include "opennap/store/decision.h"
 
 #include <cstdint>
-#include <cstring>
-
 #include <cstdio>
 #include <ctime>
+
+#include "octets.h"
 
 namespace opennap::store {
 
@@ -151,13 +151,10 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 // eight at a time: audit text is nearly always ASCII, and this runs for every string of every
 // record.
 std::size_t ascii_prefix(std::string_view s) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kHigh = 0x8080808080808080ull;
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, s.data() + i, 8);
-        if (((w | ((w - kOnes) & ~w)) & kHigh) != 0)
+        const std::uint64_t w = internal::load8(s.data() + i);
+        if ((internal::any_high(w) | internal::any_below(w, 1)) != 0)
             break;  // an octet >= 0x80, or a zero octet, in these eight
     }
     while (i < s.size() && static_cast<unsigned char>(s[i]) - 1u < 0x7Fu)

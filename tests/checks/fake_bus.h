@@ -49,10 +49,9 @@ class PrivateBus {
         // dbus-daemon creates the socket file at bind() and accepts only after listen(), so
         // wait until a connection succeeds, not until the file exists (a loaded CI machine
         // once ran the test in between).
-        for (int i = 0; i < 2000 && !accepting(); ++i) {
+        for (int i = 0; i < 2000 && !(ok_ = accepting()); ++i) {
             ::usleep(5000);
         }
-        ok_ = accepting();
     }
     ~PrivateBus() {
         ::kill(pid_, SIGTERM);
