@@ -428,8 +428,10 @@ class NapServer::Impl {
                                       q.message_authenticator, *secret);
             }
             if (answer) {
+                // Into the cache before it leaves: a retransmission sent the moment the answer
+                // arrives may reach another worker, which must find it answered, not in progress.
+                dups->answered(q.key, std::vector<std::uint8_t>(*answer));
                 send(q.fd, *answer, q.from, q.from_len);
-                dups->answered(q.key, std::move(*answer));
             } else {
                 spdlog::error("no answer to {}: {}", q.source.to_string(),
                               answer.error().message());

@@ -141,6 +141,23 @@ TEST_F(Napserver, RetransmissionIsAnsweredFromTheCacheAndDecidedOnce) {
     EXPECT_EQ(records.size(), 1u) << records.dump();
 }
 
+// The workers pick datagrams at random, so a retransmission sent the instant the answer arrives
+// usually reaches another worker than the one that answered. It must find the answer in the
+// shared cache already (the answer is stored before it is sent), never "still in progress".
+TEST_F(Napserver, ARetransmissionRightAfterTheAnswerIsAnsweredByAnyWorker) {
+    ASSERT_TRUE(server.start());
+    UdpClient c;
+    for (int i = 0; i < 200; ++i) {
+        const auto rq = request({.identifier = static_cast<std::uint8_t>(i),
+                                 .soh = ssoh(healthy_entry(), "retx" + std::to_string(i))});
+        auto first = c.exchange(server.port(), rq);
+        ASSERT_TRUE(first) << "request " << i;
+        auto again = c.exchange(server.port(), rq, 2s);
+        ASSERT_TRUE(again) << "the retransmission of request " << i << " was not answered";
+        EXPECT_EQ(*first, *again);
+    }
+}
+
 TEST_F(Napserver, SighupWithAValidConfigChangesTheDecisionAnInvalidOneIsRefused) {
     ASSERT_TRUE(server.start());
     EXPECT_EQ(quarantine_state(ask(request({.soh = ssoh(healthy_entry(), "pc")}))), 0u);
