@@ -61,6 +61,21 @@ IpAddress IpAddress::unmapped() const noexcept {
 }
 
 std::string IpAddress::to_string() const {
+    if (is_v4()) {  // every audit record has one: without inet_ntop's sprintf
+        std::string out;
+        out.reserve(15);
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (i != 0)
+                out += '.';
+            const unsigned v = bytes[i];
+            if (v >= 100)
+                out += static_cast<char>('0' + v / 100);
+            if (v >= 10)
+                out += static_cast<char>('0' + v / 10 % 10);
+            out += static_cast<char>('0' + v % 10);
+        }
+        return out;
+    }
     char buf[INET6_ADDRSTRLEN];
     const char* r = inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
     return r == nullptr ? std::string("?") : std::string(r);

@@ -314,17 +314,20 @@ StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
         if (s.failure_category && !is_valid(*s.failure_category))
             return rejected(f + ".failure_category", "not a known failure category");
     }
-    DecisionRecord r = in;
-    sanitize(r);
     EncodedRow e;
+    if (!is_sanitized(in)) {  // rare: the copy is made only for a record that needs it
+        e.sanitized = std::make_unique<DecisionRecord>(in);
+        sanitize(*e.sanitized);
+    }
+    const DecisionRecord& r = e.sanitized ? *e.sanitized : in;
     e.time_us = r.time.time_since_epoch().count();
-    e.instance = std::move(r.instance);
-    e.client_address = std::move(r.client_address);
-    e.client_name = std::move(r.client_name);
+    e.instance = r.instance;
+    e.client_address = r.client_address;
+    e.client_name = r.client_name;
     if (r.nas_type)
         e.nas_type = *r.nas_type;
     e.machine_key = machine_key(r.machine_name);
-    e.machine_name = std::move(r.machine_name);
+    e.machine_name = r.machine_name;
     if (r.connection_id)
         e.connection_id = r.connection_id->to_string();
     if (r.correlation_id) {
@@ -332,14 +335,14 @@ StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
         e.correlation_time = static_cast<std::int64_t>(r.correlation_id->time_stamp.ticks);
     }
     e.shvs = encode_shvs(r.shvs);
-    e.health_policy = std::move(r.health_policy);
-    e.network_policy = std::move(r.network_policy);
+    e.health_policy = r.health_policy;
+    e.network_policy = r.network_policy;
     e.outcome = to_string(r.outcome);
     if (r.probation_end)
         e.probation_end_us = r.probation_end->time_since_epoch().count();
     e.extended_state = extended_state_name(r.extended_state);
-    e.remediation_group = std::move(r.remediation_group);
-    e.url = std::move(r.url);
+    e.remediation_group = r.remediation_group;
+    e.url = r.url;
     e.reasons = encode_reasons(r.reasons);
     e.latency_us = r.latency_us;
     return e;

@@ -162,18 +162,24 @@ std::size_t ascii_prefix(std::string_view s) {
     return i;
 }
 
-bool clean(std::string& s) {
-    bool changed = false;
-    bool valid = true;
+// Valid UTF-8 without NUL.
+bool valid_text(std::string_view s) {
     for (std::size_t i = ascii_prefix(s); i < s.size();) {
         const std::size_t n = utf8_seq(s, i);
-        if (n == 0 || s[i] == '\0') {
-            valid = false;
-            break;
-        }
+        if (n == 0 || s[i] == '\0')
+            return false;
         i += n;
     }
-    if (!valid) {
+    return true;
+}
+
+bool clean_text(std::string_view s) {
+    return s.size() <= kMaxText && valid_text(s);
+}
+
+bool clean(std::string& s) {
+    bool changed = false;
+    if (!valid_text(s)) {
         std::string out;
         out.reserve(s.size() + 8);
         for (std::size_t i = 0; i < s.size();) {
@@ -224,6 +230,26 @@ bool sanitize(DecisionRecord& r) {
         }
     }
     return changed;
+}
+
+bool is_sanitized(const DecisionRecord& r) {
+    for (const std::string* s :
+         {&r.instance, &r.client_address, &r.client_name, &r.machine_name, &r.health_policy,
+          &r.network_policy, &r.remediation_group, &r.url}) {
+        if (!clean_text(*s))
+            return false;
+    }
+    if (r.reasons.size() > kMaxReasons || r.shvs.size() > kMaxShvs)
+        return false;
+    for (const std::string& s : r.reasons) {
+        if (!clean_text(s))
+            return false;
+    }
+    for (const ShvResult& s : r.shvs) {
+        if (s.compliance_codes.size() > maxDwordCountPerSoHAttribute)
+            return false;
+    }
+    return true;
 }
 
 std::string machine_key(std::string_view machine_name) {

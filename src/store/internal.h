@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,24 +49,28 @@ using RawRow = std::array<std::optional<std::string_view>, kColCount>;
 
 // A record ready to be written: sanitized, every value as the stores write it.
 struct EncodedRow {
+    // The sanitized copy of a record that sanitize() had to change; null when the record was
+    // stored as it came. The text fields below view it or the caller's record, which must
+    // outlive the row (both stores encode and insert a batch within one append()).
+    std::unique_ptr<DecisionRecord> sanitized;
     std::int64_t time_us = 0;
-    std::string instance;
-    std::string client_address;
-    std::string client_name;
+    std::string_view instance;
+    std::string_view client_address;
+    std::string_view client_name;
     std::optional<std::int64_t> nas_type;
-    std::string machine_name;
+    std::string_view machine_name;
     std::string machine_key;
     std::optional<std::string> connection_id;      // canonical GUID text
     std::optional<std::string> correlation_guid;   // canonical GUID text
     std::optional<std::int64_t> correlation_time;  // FILETIME ticks (the 64 bits, signed)
     std::string shvs;                              // JSON
-    std::string health_policy;
-    std::string network_policy;
+    std::string_view health_policy;
+    std::string_view network_policy;
     std::string_view outcome;
     std::optional<std::int64_t> probation_end_us;
     std::string_view extended_state;
-    std::string remediation_group;
-    std::string url;
+    std::string_view remediation_group;
+    std::string_view url;
     std::string reasons;  // JSON
     std::int64_t latency_us = 0;
 };

@@ -112,24 +112,25 @@ std::array<std::optional<std::string>, kInsertColumns> values(const internal::En
         return v ? std::optional(std::to_string(*v)) : std::nullopt;
     };
     auto time = [](std::int64_t us) { return to_iso(Timestamp(std::chrono::microseconds(us))); };
+    auto text = [](std::string_view v) { return std::optional<std::string>(std::in_place, v); };
     return {time(r.time_us),
-            r.instance,
-            r.client_address,
-            r.client_name,
+            text(r.instance),
+            text(r.client_address),
+            text(r.client_name),
             num(r.nas_type),
-            r.machine_name,
+            text(r.machine_name),
             r.machine_key,
             r.connection_id,
             r.correlation_guid,
             num(r.correlation_time),
             r.shvs,
-            r.health_policy,
-            r.network_policy,
-            std::string(r.outcome),
+            text(r.health_policy),
+            text(r.network_policy),
+            text(r.outcome),
             r.probation_end_us ? std::optional(time(*r.probation_end_us)) : std::nullopt,
-            std::string(r.extended_state),
-            r.remediation_group,
-            r.url,
+            text(r.extended_state),
+            text(r.remediation_group),
+            text(r.url),
             r.reasons,
             std::to_string(r.latency_us)};
 }

@@ -45,9 +45,29 @@ ServerMetrics::ServerMetrics(metrics::Registry& registry)
 }
 
 metrics::Histogram& ServerMetrics::shv_latency(std::uint32_t shv_id) {
+    const std::uint64_t key = std::uint64_t{shv_id} + 1;
+    for (auto& slot : shv_slots_) {
+        const std::uint64_t k = slot.key.load(std::memory_order_acquire);
+        if (k == key)
+            return *slot.histogram;
+        if (k == 0)
+            break;
+    }
     char label[16];
     std::snprintf(label, sizeof label, "0x%08X", shv_id);
-    return shv_.with({std::string_view(label)});
+    metrics::Histogram& h = shv_.with({std::string_view(label)});
+    std::lock_guard lock(shv_mu_);
+    for (auto& slot : shv_slots_) {
+        const std::uint64_t k = slot.key.load(std::memory_order_relaxed);
+        if (k == key)
+            break;  // another thread filled it meanwhile
+        if (k == 0) {
+            slot.histogram = &h;
+            slot.key.store(key, std::memory_order_release);
+            break;
+        }
+    }
+    return h;
 }
 
 }  // namespace opennap::store

@@ -109,7 +109,9 @@ void bind(sqlite3_stmt* s, int i, const std::string& v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 void bind(sqlite3_stmt* s, int i, std::string_view v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    // A null pointer would bind NULL; an empty view of no string is still text.
+    sqlite3_bind_text(s, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
+                      SQLITE_STATIC);
 }
 void bind(sqlite3_stmt* s, int i, std::int64_t v) {
     sqlite3_bind_int64(s, i, v);

@@ -29,6 +29,15 @@ TEST(PolicyAddress, ParsesBothFamilies) {
     EXPECT_EQ(ip("0.0.0.0").bits(), 32u);
 }
 
+// IPv4 text is written without inet_ntop: every octet width, both ends; v4-mapped v6 stays v6.
+TEST(PolicyAddress, Ipv4TextAtEveryOctetWidth) {
+    EXPECT_EQ(IpAddress::v4(0, 0, 0, 0).to_string(), "0.0.0.0");
+    EXPECT_EQ(IpAddress::v4(255, 255, 255, 255).to_string(), "255.255.255.255");
+    EXPECT_EQ(IpAddress::v4(9, 10, 99, 100).to_string(), "9.10.99.100");
+    EXPECT_EQ(IpAddress::v4(192, 0, 2, 1).to_string(), "192.0.2.1");
+    EXPECT_EQ(ip("::ffff:192.0.2.1").to_string(), "::ffff:192.0.2.1");
+}
+
 TEST(PolicyAddress, RejectsMalformedText) {
     for (std::string_view bad : {"", "10.1.2", "10.1.2.256", "1.2.3.4 ", " 1.2.3.4", "::1%eth0",
                                  "[::1]", "hostname", "1.2.3.4/8", "::g",

@@ -3,7 +3,10 @@
 // reported with its field), formatting and the time arguments of `napctl server decisions`.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "opennap/store/audit_store.h"
 #include "opennap/store/column_codec.h"
@@ -66,6 +69,56 @@ TEST(Decision, SanitizeReplacesBadUtf8AndNulAndCutsAtCharacters) {
     EXPECT_TRUE(sanitize(r));
     EXPECT_EQ(r.reasons.size(), kMaxReasons);
     EXPECT_EQ(r.shvs.size(), kMaxShvs);
+}
+
+// is_sanitized() decides whether the stores encode a record as it is: it must say "clean"
+// exactly when sanitize() would change nothing, for every kind of change, in every field.
+TEST(Decision, IsSanitizedAgreesWithSanitize) {
+    std::vector<std::function<void(DecisionRecord&, const std::string&)>> set = {
+        [](DecisionRecord& r, const std::string& v) { r.instance = v; },
+        [](DecisionRecord& r, const std::string& v) { r.client_address = v; },
+        [](DecisionRecord& r, const std::string& v) { r.client_name = v; },
+        [](DecisionRecord& r, const std::string& v) { r.machine_name = v; },
+        [](DecisionRecord& r, const std::string& v) { r.health_policy = v; },
+        [](DecisionRecord& r, const std::string& v) { r.network_policy = v; },
+        [](DecisionRecord& r, const std::string& v) { r.remediation_group = v; },
+        [](DecisionRecord& r, const std::string& v) { r.url = v; },
+        [](DecisionRecord& r, const std::string& v) {
+            r.reasons = {"fine", v};
+        },
+    };
+    const std::vector<std::string> values = {
+        "",
+        "plain ascii text, longer than eight",
+        "ok \xe2\x98\x83",
+        std::string("nul\0inside", 10),
+        "bad \xc0\xaf",
+        "cut \xe2\x98",
+        std::string(kMaxText, 'a'),
+        std::string(kMaxText + 1, 'a'),
+    };
+    for (std::size_t f = 0; f < set.size(); ++f) {
+        for (std::size_t v = 0; v < values.size(); ++v) {
+            DecisionRecord r = sample_record(1);
+            ASSERT_TRUE(is_sanitized(r));
+            set[f](r, values[v]);
+            DecisionRecord copy = r;
+            EXPECT_EQ(is_sanitized(r), !sanitize(copy)) << "field " << f << ", value " << v;
+            EXPECT_TRUE(is_sanitized(copy)) << "field " << f << ", value " << v;
+        }
+    }
+    DecisionRecord r = sample_record(1);
+    r.reasons.assign(kMaxReasons, "x");
+    EXPECT_TRUE(is_sanitized(r));
+    r.reasons.push_back("x");
+    EXPECT_FALSE(is_sanitized(r));
+    r = sample_record(1);
+    r.shvs.assign(kMaxShvs + 1, ShvResult{});
+    EXPECT_FALSE(is_sanitized(r));
+    r = sample_record(1);
+    ASSERT_FALSE(r.shvs.empty());
+    r.shvs[0].compliance_codes.assign(maxDwordCountPerSoHAttribute + 1, HResult{});
+    EXPECT_FALSE(is_sanitized(r));
 }
 
 TEST(MachineFilter, GlobAndLikePattern) {

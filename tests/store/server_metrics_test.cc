@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 namespace opennap::store {
 namespace {
@@ -46,6 +48,42 @@ TEST(ServerMetrics, NamesLabelsAndCounts) {
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(out), {}), "");
     std::remove(path.c_str());
     std::remove((path + ".out").c_str());
+}
+
+// Every SHV keeps one histogram, past the lock-free slots too, and threads asking for the same
+// SHVs at once get the same one.
+TEST(ServerMetrics, EachShvHasOneHistogramBeyondTheCachedSlotsAndAcrossThreads) {
+    metrics::Registry reg;
+    ServerMetrics m(reg);
+    constexpr std::uint32_t kShvs = 50;  // more than the slots
+    std::vector<std::vector<metrics::Histogram*>> seen(4);
+    std::vector<std::thread> threads;
+    for (auto& mine : seen) {
+        threads.emplace_back([&m, &mine] {
+            for (int round = 0; round < 3; ++round) {
+                for (std::uint32_t i = 0; i < kShvs; ++i) {
+                    metrics::Histogram& h = m.shv_latency(0x00010000 + i);
+                    if (round == 0)
+                        mine.push_back(&h);
+                    else
+                        EXPECT_EQ(mine[i], &h) << i;
+                    h.observe(0.001);
+                }
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    for (std::uint32_t i = 0; i < kShvs; ++i) {
+        for (const auto& other : seen)
+            EXPECT_EQ(other[i], seen[0][i]) << i;
+    }
+    const std::string t = reg.render();
+    EXPECT_NE(t.find("opennap_shv_validation_seconds_count{shv=\"0x00010031\"} 12\n"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find("opennap_shv_validation_seconds_count{shv=\"0x00010000\"} 12\n"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -107,6 +107,9 @@ inline constexpr std::size_t kMaxText = 4096;
 inline constexpr std::size_t kMaxReasons = 64;
 inline constexpr std::size_t kMaxShvs = 64;
 bool sanitize(DecisionRecord& record);
+// True when sanitize() would change nothing (the usual case: the stores then encode the record
+// as it is, without a sanitized copy).
+[[nodiscard]] bool is_sanitized(const DecisionRecord& record);
 
 // The key the machine-name filter matches against: the name with ASCII letters lower-cased
 // (Windows machine names compare case-insensitively; other characters are compared as they are).

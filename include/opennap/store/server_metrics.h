@@ -1,15 +1,17 @@
 // The napserver's request metrics (docs/audit.md, "Metrics"), registered in one place so that their
 // names, help texts and labels are the same wherever they are bumped.
 //
-//   opennap_radius_requests_total                      counter: Access-Requests received
-//   opennap_decisions_total{outcome}                   counter: full / probation / restricted /
-//   deny opennap_shv_validation_seconds{shv}                histogram: one SHV's Validate() latency
-//   opennap_request_duration_seconds                   histogram: request received to answer sent
-//   opennap_radius_dropped_total{reason}               counter: requests dropped unanswered
+//   opennap_radius_requests_total            counter: Access-Requests received
+//   opennap_decisions_total{outcome}         counter: full / probation / restricted / deny
+//   opennap_shv_validation_seconds{shv}      histogram: one SHV's Validate() latency
+//   opennap_request_duration_seconds         histogram: request received to answer sent
+//   opennap_radius_dropped_total{reason}     counter: requests dropped unanswered
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 
 #include "opennap/metrics/registry.h"
@@ -37,7 +39,9 @@ class ServerMetrics {
     void decision(Outcome o) noexcept { decisions_[static_cast<std::size_t>(o)]->inc(); }
     void dropped(DropReason r) noexcept { drops_[static_cast<std::size_t>(r)]->inc(); }
     void request_seconds(double s) noexcept { request_duration_.observe(s); }
-    // The histogram of one SHV (label "0x00013780"); look it up once per SHV and keep it.
+    // The histogram of one SHV (label "0x00013780"). Called for every SHV of every request:
+    // the first kShvSlots SHVs seen are found again without a lock, a string or the family's
+    // map; any further ones take the family's lookup.
     metrics::Histogram& shv_latency(std::uint32_t shv_id);
 
   private:
@@ -46,6 +50,13 @@ class ServerMetrics {
     std::array<metrics::Counter*, kDropReasonCount> drops_{};
     metrics::Histogram& request_duration_;
     metrics::Family<metrics::Histogram> shv_;
+    static constexpr std::size_t kShvSlots = 32;
+    struct ShvSlot {
+        std::atomic<std::uint64_t> key{0};  // SHV id + 1 once `histogram` is set; 0: free
+        metrics::Histogram* histogram = nullptr;
+    };
+    std::array<ShvSlot, kShvSlots> shv_slots_{};
+    std::mutex shv_mu_;  // fills the slots
 };
 
 }  // namespace opennap::store
