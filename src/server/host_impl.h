@@ -80,13 +80,29 @@ class Run {
     CompletionHandler done;
 
     CorrelationId correlation_id;
-    std::string corr_text;  // for logs
+    // correlation_id as text, for log lines: made when the first line needs it (most requests
+    // log nothing at the default level). Never throws: "?" when it cannot be made.
+    const std::string& corr_text() const noexcept {
+        std::call_once(corr_once_, [this]() noexcept {
+            try {
+                corr_text_ = correlation_id.to_string();
+            } catch (...) {
+                corr_text_.clear();  // no allocation: "?" fits the small-string buffer
+                corr_text_ += '?';
+            }
+        });
+        return corr_text_;
+    }
     std::u16string machine_name;
     bool soh_present = true;
     PrivateData private_data;
     std::vector<SystemHealthEntityId> unmatched;
     Scheduler::TimePoint started;
     Scheduler::TimePoint deadline;
+
+  private:
+    mutable std::once_flag corr_once_;
+    mutable std::string corr_text_;
 };
 
 class HostCallback;

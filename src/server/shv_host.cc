@@ -21,19 +21,20 @@ std::chrono::nanoseconds since(const Scheduler& s, Scheduler::TimePoint t) {
 // Calls an SHV's validate(): an escaping exception fails only this SHV's check.
 HResult call_validate(SystemHealthValidator& shv, const std::shared_ptr<ValidationRequest>& req,
                       std::chrono::milliseconds hint, const std::shared_ptr<ServerCallback>& cb,
-                      const std::string& corr) {
+                      const Run& run) {
     try {
         return shv.validate(req, hint, cb);
     } catch (const std::bad_alloc&) {
-        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw std::bad_alloc", corr,
+        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw std::bad_alloc", run.corr_text(),
                            hex_id(req->shv_id()));
         return hr::E_OUTOFMEMORY;
     } catch (const std::exception& e) {
-        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw: {}", corr,
+        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw: {}", run.corr_text(),
                            hex_id(req->shv_id()), e.what());
         return hr::E_FAIL;
     } catch (...) {
-        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw", corr, hex_id(req->shv_id()));
+        OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: validate() threw", run.corr_text(),
+                           hex_id(req->shv_id()));
         return hr::E_FAIL;
     }
 }
@@ -251,7 +252,6 @@ Status HostCore::validate(ValidationInput input, CompletionHandler done) {
         run->core = weak_from_this();
         run->done = std::move(done);
         run->correlation_id = input.correlation_id;
-        run->corr_text = input.correlation_id.to_string();
         run->machine_name = std::move(input.machine_name);
         run->soh_present = input.soh_present;
         run->private_data = std::move(input.private_data);
@@ -403,7 +403,7 @@ void HostCore::call(const std::shared_ptr<Run>& run, std::uint32_t i) {
             finish(run);
         return;
     }
-    const HResult hr = call_validate(*instance, req, hint, callback, run->corr_text);
+    const HResult hr = call_validate(*instance, req, hint, callback, *run);
     after_call(run, i, req, hr);
 }
 
@@ -493,7 +493,7 @@ void HostCore::recreate_and_retry(const std::shared_ptr<Run>& run, std::uint32_t
     };
     if (second) {
         // The re-created SHV is gone too: unload it (nap-api.md §14.1).
-        unload(e, generation, hr::RPC_S_SERVER_UNAVAILABLE, run->corr_text);
+        unload(e, generation, hr::RPC_S_SERVER_UNAVAILABLE, run->corr_text());
         complete(End::Unavailable, hr::RPC_S_SERVER_UNAVAILABLE);
     } else {
         std::lock_guard recreating(e.recreate_mu);
@@ -518,10 +518,10 @@ void HostCore::recreate_and_retry(const std::shared_ptr<Run>& run, std::uint32_t
                 OPENNAP_SERVER_LOG(warn,
                                    "corr {} SHV {} says its server is unavailable: "
                                    "re-creating it",
-                                   run->corr_text, hex_id(e.id));
+                                   run->corr_text(), hex_id(e.id));
                 auto fresh = create(e.factory);
                 if (!fresh) {
-                    unload(e, generation, fresh.error(), run->corr_text);
+                    unload(e, generation, fresh.error(), run->corr_text());
                     complete(End::Unavailable, fresh.error());
                 } else {
                     std::shared_ptr<SystemHealthValidator> old_instance;  // freed unlocked
@@ -571,7 +571,7 @@ Status HostCore::on_complete(ValidationRequest& request, HResult hr) {
             OPENNAP_SERVER_LOG(debug,
                                "corr {} SHV {}: OnComplete on a request not pending "
                                "(late or duplicate): ignored",
-                               run->corr_text, hex_id(request.shv_id()));
+                               run->corr_text(), hex_id(request.shv_id()));
             return hr::NAP_E_NOT_PENDING;
         }
         if (s.state == Slot::State::Calling) {
@@ -663,14 +663,14 @@ bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr) {
                 kind = OutcomeKind::InvalidResponse;
                 sent = hr::NAP_E_INVALID_PACKET;
                 OPENNAP_SERVER_LOG(warn, "corr {} SHV {} completed with {} but set no response",
-                                   run.corr_text, hex_id(e.id), to_string(hr));
+                                   run.corr_text(), hex_id(e.id), to_string(hr));
                 break;
             }
             const ResponseAssessment a = assess_response(*taken.response, mapping);
             if (!a.usable) {
                 kind = OutcomeKind::InvalidResponse;
                 sent = hr::NAP_E_INVALID_PACKET;
-                OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: unusable response: {}", run.corr_text,
+                OPENNAP_SERVER_LOG(warn, "corr {} SHV {}: unusable response: {}", run.corr_text(),
                                    hex_id(e.id), a.problem);
                 break;
             }
@@ -680,21 +680,21 @@ bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr) {
             o.compliance_codes = a.compliance_codes;
             o.failure_category = a.failure_category;
             o.verdict = a.verdict;
-            OPENNAP_SERVER_LOG(debug, "corr {} SHV {}: {}", run.corr_text, hex_id(e.id),
+            OPENNAP_SERVER_LOG(debug, "corr {} SHV {}: {}", run.corr_text(), hex_id(e.id),
                                to_string(a.verdict));
             s.state = Slot::State::Done;
             return --run.remaining == 0;
         }
         case End::Failed:
             kind = OutcomeKind::Failed;
-            OPENNAP_SERVER_LOG(warn, "corr {} SHV {} failed: {}", run.corr_text, hex_id(e.id),
+            OPENNAP_SERVER_LOG(warn, "corr {} SHV {} failed: {}", run.corr_text(), hex_id(e.id),
                                to_string(hr));
             break;
         case End::TimedOut:
             kind = OutcomeKind::TimedOut;
             o.result = hr::NAP_E_SHV_TIMEOUT;
             sent = hr::NAP_E_SHV_TIMEOUT;
-            OPENNAP_SERVER_LOG(warn, "corr {} SHV {} timed out", run.corr_text, hex_id(e.id));
+            OPENNAP_SERVER_LOG(warn, "corr {} SHV {} timed out", run.corr_text(), hex_id(e.id));
             break;
         case End::Unavailable:
             kind = OutcomeKind::Unavailable;
