@@ -229,11 +229,27 @@ class NapServer::Impl {
     std::shared_ptr<const State> state;
     std::atomic<std::uint64_t> generation{0};
 
+    // Answers made while a worker processes a received batch leave together in one sendmmsg (one
+    // system call, and one wake-up of a waiting client, for several answers): at most
+    // kOutboxSize are held, and none past the end of the batch. Answers made elsewhere (an
+    // asynchronous SHV's completion, on another thread) leave at once.
+    static constexpr unsigned kOutboxSize = 32;
+    struct Outbox {
+        int fd = -1;
+        unsigned count = 0;
+        std::array<std::array<std::uint8_t, 4096>, kOutboxSize> bufs;
+        std::array<mmsghdr, kOutboxSize> msgs{};
+        std::array<iovec, kOutboxSize> iov{};
+        std::array<sockaddr_storage, kOutboxSize> to;
+    };
+    static inline thread_local Outbox* t_outbox = nullptr;  // the worker's, during a batch
+
     struct Worker {
         asio::io_context io;
         std::vector<std::unique_ptr<asio::ip::udp::socket>> sockets;
         std::thread thread;
         std::atomic<std::uint64_t> received{0};
+        Outbox outbox;
     };
     std::vector<std::unique_ptr<Worker>> workers;
     std::vector<policy::Endpoint> bound;
@@ -276,8 +292,39 @@ class NapServer::Impl {
         bool message_authenticator = false;
     };
 
+    void flush(Outbox& o) {
+        unsigned done = 0;
+        while (done < o.count) {
+            const int n = ::sendmmsg(o.fd, o.msgs.data() + done, o.count - done, MSG_DONTWAIT);
+            if (n <= 0) {
+                ++done;  // this answer is lost, as a failed sendto loses it
+                continue;
+            }
+            answered += static_cast<std::uint64_t>(n);
+            done += static_cast<unsigned>(n);
+        }
+        o.count = 0;
+    }
+
     void send(int fd, const std::vector<std::uint8_t>& bytes, const sockaddr_storage& to,
               socklen_t len) {
+        if (Outbox* out = t_outbox; out != nullptr && fd == out->fd &&
+                                    bytes.size() <= out->bufs[0].size() &&
+                                    len <= sizeof(sockaddr_storage)) {
+            Outbox& o = *out;
+            const unsigned i = o.count++;
+            std::memcpy(o.bufs[i].data(), bytes.data(), bytes.size());
+            std::memcpy(&o.to[i], &to, len);
+            o.iov[i] = {o.bufs[i].data(), bytes.size()};
+            o.msgs[i] = {};
+            o.msgs[i].msg_hdr.msg_iov = &o.iov[i];
+            o.msgs[i].msg_hdr.msg_iovlen = 1;
+            o.msgs[i].msg_hdr.msg_name = &o.to[i];
+            o.msgs[i].msg_hdr.msg_namelen = len;
+            if (o.count == kOutboxSize)
+                flush(o);
+            return;
+        }
         if (::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT,
                      reinterpret_cast<const sockaddr*>(&to), len) >= 0)
             ++answered;
@@ -496,6 +543,8 @@ class NapServer::Impl {
                 if (n <= 0)
                     break;
                 w.received.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+                w.outbox.fd = fd;
+                t_outbox = &w.outbox;
                 for (int i = 0; i < n; ++i) {
                     if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
                         drop(store::DropReason::Malformed);  // over 4096 octets
@@ -504,6 +553,8 @@ class NapServer::Impl {
                     process(fd, bufs[i].data(), msgs[i].msg_len, from[i],
                             msgs[i].msg_hdr.msg_namelen);
                 }
+                t_outbox = nullptr;
+                flush(w.outbox);
                 if (static_cast<unsigned>(n) < kBatch)
                     break;
             }

@@ -181,6 +181,45 @@ TEST_F(ServerdFrontEnd, OneClientsRequestsSpreadOverEveryWorker) {
     EXPECT_EQ(decisions(), kRequests) << "each request decided once";
 }
 
+// A burst queues up at one worker, which reads it in batches and answers each batch in one
+// sendmmsg (full batches flush their outbox as it fills): every request is answered exactly
+// once, with the answer that belongs to it.
+TEST_F(ServerdFrontEnd, ABurstIsAnsweredInBatchesEachRequestOnce) {
+    ConfigOptions o;
+    o.workers = 1;
+    start(o);
+    UdpClient c;
+    constexpr int kRequests = 200;
+    std::vector<ByteVec> sent;
+    for (int i = 0; i < kRequests; ++i) {
+        sent.push_back(request(
+            i % 10 == 9
+                ? RequestOptions{.identifier = static_cast<std::uint8_t>(i),
+                                 .code = radius::Code::StatusServer}
+                : RequestOptions{.identifier = static_cast<std::uint8_t>(i),
+                                 .soh = ssoh(healthy_entry(), "burst" + std::to_string(i))}));
+    }
+    for (const auto& rq : sent)
+        c.send(port_, rq);
+    std::vector<int> answers(kRequests, 0);
+    for (int n = 0; n < kRequests; ++n) {
+        auto a = c.receive(5s);
+        ASSERT_TRUE(a) << n << " answers of " << kRequests;
+        auto p = radius::decode_packet(*a);
+        ASSERT_TRUE(p);
+        const auto& rq = sent[p->identifier()];
+        EXPECT_TRUE(
+            radius::verify_response(*p, radius::decode_packet(rq)->authenticator(), kSecret, true)
+                .ok())
+            << "answer " << int{p->identifier()};
+        ++answers[p->identifier()];
+    }
+    EXPECT_FALSE(c.receive(200ms)) << "an answer too many";
+    for (int i = 0; i < kRequests; ++i)
+        EXPECT_EQ(answers[i], 1) << "request " << i;
+    EXPECT_EQ(server_->stats().answered, static_cast<std::uint64_t>(kRequests));
+}
+
 TEST_F(ServerdFrontEnd, StatusServer) {
     start();
     UdpClient c;
