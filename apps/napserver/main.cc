@@ -126,10 +126,11 @@ int main(int argc, char** argv) {
         spdlog::info("audit store: PostgreSQL {}",
                      opennap::store::redact_conninfo(cfg->audit.postgresql));
     }
+    auto registry = std::make_shared<opennap::metrics::Registry>();
     opennap::store::WriterOptions wo;
     wo.batch_size = cfg->audit.batch_size;
     wo.flush_interval = cfg->audit.flush_interval;
-    auto registry = std::make_shared<opennap::metrics::Registry>();
+    wo.registry = registry.get();  // the opennap_audit_* series (docs/audit.md)
     auto audit = std::make_shared<opennap::store::AuditWriter>(std::move(store), wo);
 
     std::unique_ptr<opennap::metrics::MetricsServer> metrics_http;

@@ -125,6 +125,21 @@ TEST_F(Napserver, WrongSecretIsDroppedAndCountedInMetrics) {
     EXPECT_EQ(metric(server.metrics(), "opennap_decisions_total{outcome=\"full\"}"), 0);
 }
 
+// The audit writer's series (docs/audit.md) are on napserver's endpoint, and count.
+TEST_F(Napserver, AuditMetricsAreServed) {
+    ASSERT_TRUE(server.start());
+    EXPECT_EQ(quarantine_state(ask(request({.soh = ssoh(healthy_entry(), "audited")}))), 0u);
+    EXPECT_TRUE(wait_for([&] {
+        return metric(server.metrics(), "opennap_audit_records_written_total") >= 1;
+    })) << server.metrics();
+    const std::string m = server.metrics();
+    for (const char* series :
+         {"opennap_audit_records_dropped_total 0", "opennap_audit_records_rejected_total 0",
+          "opennap_audit_submit_blocked_total 0", "opennap_audit_write_errors_total 0",
+          "opennap_audit_queue_records ", "opennap_audit_batch_seconds_count "})
+        EXPECT_NE(m.find(series), std::string::npos) << series << "\n" << m;
+}
+
 TEST_F(Napserver, RetransmissionIsAnsweredFromTheCacheAndDecidedOnce) {
     ASSERT_TRUE(server.start());
     const auto rq = request({.identifier = 77, .soh = ssoh(healthy_entry(), "retx.example.test")});
