@@ -441,6 +441,11 @@ class SqliteStore final : public AuditStore {
 }  // namespace
 
 StoreResult<std::unique_ptr<AuditStore>> open_sqlite_store(const SqliteOptions& options) {
+    // SQLite's allocation statistics take a global mutex around every malloc and free it makes;
+    // nothing here reads them. Only possible before SQLite initializes (later: SQLITE_MISUSE,
+    // and the statistics stay on, which changes nothing but the cost).
+    static std::once_flag quiet_stats;
+    std::call_once(quiet_stats, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     auto st = std::make_unique<SqliteStore>();
     st->path = options.path.string();
     const int flags =
