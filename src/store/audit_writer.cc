@@ -9,10 +9,13 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "opennap/metrics/registry.h"
+#include "record_pack.h"
 
 namespace opennap::store {
 
@@ -35,7 +38,7 @@ class AuditWriter::Impl {
     std::condition_variable room;  // submitters: room in the queue
     std::condition_variable done;  // flush(): `finished` moved
     struct Item {
-        DecisionRecord record;
+        std::string packed;  // internal::pack(): one allocation (record_pack.h says why)
         Clock::time_point queued;
     };
     std::deque<Item> queue;      // mu
@@ -88,7 +91,8 @@ class AuditWriter::Impl {
             m_queued->set(static_cast<double>(queue.size() + in_flight));
     }
 
-    Submit submit(DecisionRecord record) {
+    Submit submit(const DecisionRecord& record) {
+        std::string packed = internal::pack(record);  // outside the lock
         std::unique_lock lock(mu);
         Submit how = Submit::Queued;
         if (queue.size() + in_flight >= options.queue_capacity && !stopping) {
@@ -115,7 +119,7 @@ class AuditWriter::Impl {
             }
             return Submit::Dropped;
         }
-        queue.push_back(Item{std::move(record), Clock::now()});
+        queue.push_back(Item{std::move(packed), Clock::now()});
         ++accepted;
         n_submitted.fetch_add(1, std::memory_order_relaxed);
         gauge_locked();
@@ -134,7 +138,7 @@ class AuditWriter::Impl {
     }
 
     // Takes the next batch (mu held); empty when there is nothing to do before `until`.
-    std::vector<DecisionRecord> take_batch(std::unique_lock<std::mutex>& lock) {
+    std::vector<std::string> take_batch(std::unique_lock<std::mutex>& lock) {
         for (;;) {
             if (!queue.empty()) {
                 const bool full = queue.size() >= options.batch_size;
@@ -155,10 +159,10 @@ class AuditWriter::Impl {
                 return {};  // the caller prunes
         }
         const std::size_t n = std::min(queue.size(), options.batch_size);
-        std::vector<DecisionRecord> batch;
+        std::vector<std::string> batch;
         batch.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            batch.push_back(std::move(queue.front().record));
+            batch.push_back(std::move(queue.front().packed));
             queue.pop_front();
         }
         in_flight = n;  // still counted against the capacity until written
@@ -190,9 +194,10 @@ class AuditWriter::Impl {
     }
     Clock::time_point stop_deadline = Clock::time_point::max();  // mu
     Clock::time_point next_prune = Clock::time_point::max();     // writer thread
+    std::vector<DecisionRecord> records;                         // writer thread: reused
 
     // Writes one batch, retrying as the header says. Returns false when stop gave up on it.
-    bool write(std::vector<DecisionRecord>& batch) {
+    bool write(std::span<const DecisionRecord> batch) {
         std::chrono::milliseconds delay = options.retry_min;
         std::size_t failures = 0;
         for (;;) {
@@ -230,7 +235,7 @@ class AuditWriter::Impl {
     }
 
     // After a Rejected batch: each record alone; one rejected alone is dropped and logged.
-    void write_one_by_one(std::vector<DecisionRecord>& batch) {
+    void write_one_by_one(std::span<const DecisionRecord> batch) {
         std::size_t written = 0;
         std::size_t rejected = 0;
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -291,16 +296,23 @@ class AuditWriter::Impl {
         for (;;) {
             if (options.retention && Clock::now() >= next_prune)
                 prune();
-            std::vector<DecisionRecord> batch;
+            std::vector<std::string> packed;
             {
                 std::unique_lock lock(mu);
-                batch = take_batch(lock);
-                if (batch.empty()) {
+                packed = take_batch(lock);
+                if (packed.empty()) {
                     if (stopping && queue.empty())
                         break;
                     continue;
                 }
             }
+            // Unpacked into records this thread keeps: their strings keep their capacity.
+            if (records.size() < packed.size())
+                records.resize(packed.size());
+            for (std::size_t i = 0; i < packed.size(); ++i)
+                internal::unpack(packed[i], records[i]);
+            const std::span<const DecisionRecord> batch(records.data(), packed.size());
+            packed.clear();
             if (!write(batch)) {
                 // Stop gave up: this batch and everything still queued is lost.
                 std::lock_guard lock(mu);

@@ -90,6 +90,49 @@ TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
         EXPECT_EQ(s->stored[static_cast<std::size_t>(i)], sample_record(i));  // in order
 }
 
+// The queue holds records packed into one buffer each, and the writer thread unpacks them into
+// records it reuses from batch to batch: every field must arrive as it was submitted, including
+// fields a record before it in the same slot had and this one has not (optionals unset, shorter
+// lists, empty strings), and the record's id.
+TEST(AuditWriter, RecordsArriveExactlyWhateverTheRecordBeforeThemInTheirSlotHeld) {
+    auto s = std::make_shared<Script>();
+    WriterOptions o;
+    o.batch_size = 4;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    auto sparse = [](int i) {
+        DecisionRecord r;
+        r.time = Timestamp(std::chrono::microseconds(1'000'000 + i));
+        r.outcome = Outcome::Deny;
+        return r;
+    };
+    auto odd = [](int i) {
+        DecisionRecord r = sample_record(i);
+        r.id = 77 + i;
+        r.nas_type.reset();
+        r.connection_id.reset();
+        r.shvs.resize(1);
+        r.shvs[0].compliance_codes.clear();
+        r.shvs[0].failure_category = FailureCategory::ClientComponent;
+        r.reasons = {"", std::string("nul\0inside", 10), std::string(3000, 'x')};
+        r.url.clear();
+        r.probation_end = r.time;
+        return r;
+    };
+    std::vector<DecisionRecord> sent;
+    for (int i = 0; i < 24; ++i)
+        sent.push_back(i % 3 == 0 ? sample_record(i) : i % 3 == 1 ? sparse(i) : odd(i));
+    // Rich records first in each slot, then sparse ones: batches of 4 over 24 records.
+    for (const auto& r : sent)
+        w.submit(r);
+    ASSERT_TRUE(w.flush(10s));
+    EXPECT_EQ(w.stop(), 0u);
+    std::lock_guard lock(s->mu);
+    ASSERT_EQ(s->stored.size(), sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i)
+        EXPECT_EQ(s->stored[i], sent[i]) << "record " << i;
+}
+
 TEST(AuditWriter, FlushWritesAPartialBatch) {
     auto s = std::make_shared<Script>();
     WriterOptions o;
