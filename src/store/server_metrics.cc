@@ -26,10 +26,10 @@ std::string_view to_string(DropReason r) noexcept {
 ServerMetrics::ServerMetrics(metrics::Registry& registry)
     : requests_(
           registry.counter("opennap_radius_requests_total", "RADIUS Access-Requests received.")),
-      request_duration_(
-          registry.histogram("opennap_request_duration_seconds",
-                             "Time from receiving an Access-Request to sending its answer.",
-                             metrics::latency_buckets())),
+      request_duration_(registry.histogram(
+          "opennap_request_duration_seconds",
+          "Time from reading an Access-Request to its answer being ready to send.",
+          metrics::latency_buckets())),
       shv_(registry.histogram_family("opennap_shv_validation_seconds",
                                      "Time an SHV took to validate one SoH (or to time out).",
                                      {"shv"}, metrics::latency_buckets())) {

@@ -93,7 +93,7 @@ struct DecisionRecord {
     std::string remediation_group;     // "" when none
     std::string url;                   // the help / remediation URL, "" when none
     std::vector<std::string> reasons;  // the policy engine's reasons, in order
-    std::uint32_t latency_us = 0;      // request received to answer sent
+    std::uint32_t latency_us = 0;      // request read to answer ready to send
 
     friend bool operator==(const DecisionRecord&, const DecisionRecord&) = default;
 };

@@ -4,7 +4,7 @@
 //   opennap_radius_requests_total            counter: Access-Requests received
 //   opennap_decisions_total{outcome}         counter: full / probation / restricted / deny
 //   opennap_shv_validation_seconds{shv}      histogram: one SHV's Validate() latency
-//   opennap_request_duration_seconds         histogram: request received to answer sent
+//   opennap_request_duration_seconds         histogram: request read to answer ready
 //   opennap_radius_dropped_total{reason}     counter: requests dropped unanswered
 #pragma once
 
