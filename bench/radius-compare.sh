@@ -7,7 +7,10 @@
 #
 # Starts napserver (DIR/apps/napserver/napserver; build it with the release preset) with the
 # shipped configuration (packaging/server.toml: the built-in WSHA SHV and policies) on a free
-# port, log level warn, audit ON to SQLite in a temporary directory; and FreeRADIUS
+# port, log level warn, audit ON to SQLite in a temporary directory, metrics on a free loopback
+# port (after each napserver run the script prints how many decision records were still queued
+# for the audit store and waits until they are written, so that this writing neither hides in
+# napserver's figure nor takes CPU from the next run); and FreeRADIUS
 # (/usr/sbin/freeradius) with a private configuration in a temporary directory whose default
 # site runs the `soh` module on the request's MS-Quarantine-SoH and answers Access-Accept (rlm_soh
 # rejects an SoH it cannot decode). Then, R rounds, for each window: radius_load against one
@@ -84,9 +87,22 @@ wait_ready() {
     exit 1
 }
 
-# ---- napserver: the shipped configuration, audit to SQLite in $tmp
+# A TCP port nothing listens on (loopback).
+free_tcp_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        if ! ss -Hltn "sport = :$p" | grep -q .; then echo "$p"; return; fi
+    done
+}
+
+# ---- napserver: the shipped configuration, audit to SQLite in $tmp, metrics on (for the audit
+# queue: a run can end with records still queued, whose writing would then take CPU from the
+# next run, so each napserver run is followed by a wait until the queue is drained)
 nap_port=$(free_port)
+metrics_port=$(free_tcp_port)
 sed -e "s|^listen = .*|listen = [\"127.0.0.1:$nap_port\"]|" \
+    -e "s|^# listen = \"127.0.0.1:9464\"|listen = \"127.0.0.1:$metrics_port\"|" \
     -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/audit.db\"|" \
     -e 's|^log_level = .*|log_level = "warn"|' \
     "$here/packaging/server.toml" > "$tmp/server.toml"
@@ -173,12 +189,34 @@ wait_ready "$floor_port" radius_floor "$floor_pid"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "napserver $napserver (workers: $(sed -n 's/^workers = //p' "$tmp/server.toml")), FreeRADIUS $($freeradius -v | sed -n 's/.*\(Version [0-9.]*\).*/\1/p' | head -1)"
 
+# napserver's audit queue (records not yet committed), from its metrics; empty if unreadable.
+audit_queue() {
+    local reply
+    reply=$(exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" && printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true
+    echo "$reply" | sed -n 's/^opennap_audit_queue_records \([0-9.e+]*\).*/\1/p' | head -1
+}
+
+# After a napserver run: the records it left queued, and the seconds until they were written.
+drain_audit() {
+    local left start
+    left=$(audit_queue)
+    start=$(date +%s.%N)
+    for _ in $(seq 1 600); do
+        [ -n "$(audit_queue)" ] || break
+        awk -v q="$(audit_queue)" 'BEGIN { exit !(q < 100) }' && break
+        sleep 0.1
+    done
+    echo "audit queue at the end ${left:-?} records, written in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
 run() {  # run NAME PORT PID WINDOW ROUND
     local out
     out=$("$load" --server "127.0.0.1:$2" --window "$4" --seconds "$seconds" --requests 100000000 \
         --server-pid "$3" --label "$1" --json) || true
     echo "$out" >> "$tmp/results.jsonl"
-    echo "round $5 window $4 $1: $(echo "$out" | sed -E 's/.*"rps":([0-9.]+).*"p50":([0-9.]+),"p99":([0-9.]+),"p999":([0-9.]+),"max":([0-9.]+).*/\1 req\/s, p50 \2 us, p99 \3 us, p99.9 \4 us, max \5 us/'), $(echo "$out" | sed -E 's/.*"accept":([0-9]+),"reject":([0-9]+).*"timeouts":([0-9]+),"late":([0-9]+),"bad":([0-9]+).*/accept \1 reject \2 timeouts \3 late \4 bad \5/'), server CPU $(echo "$out" | sed -E 's/.*"server_cpu_us_per_request":([0-9.]+).*/\1/') us/req"
+    local extra=""
+    [ "$1" = napserver ] && extra="; $(drain_audit)"
+    echo "round $5 window $4 $1: $(echo "$out" | sed -E 's/.*"rps":([0-9.]+).*"p50":([0-9.]+),"p99":([0-9.]+),"p999":([0-9.]+),"max":([0-9.]+).*/\1 req\/s, p50 \2 us, p99 \3 us, p99.9 \4 us, max \5 us/'), $(echo "$out" | sed -E 's/.*"accept":([0-9]+),"reject":([0-9]+).*"timeouts":([0-9]+),"late":([0-9]+),"bad":([0-9]+).*/accept \1 reject \2 timeouts \3 late \4 bad \5/'), server CPU $(echo "$out" | sed -E 's/.*"server_cpu_us_per_request":([0-9.]+).*/\1/') us/req$extra"
 }
 
 for r in $(seq 1 "$rounds"); do

@@ -292,15 +292,18 @@ class NapServer::Impl {
         bool message_authenticator = false;
     };
 
+    // Answers are counted before they go to the kernel (and taken back when it refuses one): a
+    // client that holds its answer finds it counted.
     void flush(Outbox& o) {
+        answered += o.count;
         unsigned done = 0;
         while (done < o.count) {
             const int n = ::sendmmsg(o.fd, o.msgs.data() + done, o.count - done, MSG_DONTWAIT);
             if (n <= 0) {
-                ++done;  // this answer is lost, as a failed sendto loses it
+                --answered;  // this answer is lost, as a failed sendto loses it
+                ++done;
                 continue;
             }
-            answered += static_cast<std::uint64_t>(n);
             done += static_cast<unsigned>(n);
         }
         o.count = 0;
@@ -325,9 +328,10 @@ class NapServer::Impl {
                 flush(o);
             return;
         }
+        ++answered;
         if (::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT,
-                     reinterpret_cast<const sockaddr*>(&to), len) >= 0)
-            ++answered;
+                     reinterpret_cast<const sockaddr*>(&to), len) < 0)
+            --answered;
     }
 
     void process(int fd, const std::uint8_t* data, std::size_t n, const sockaddr_storage& from,
