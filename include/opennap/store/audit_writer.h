@@ -1,9 +1,10 @@
 // AuditWriter: appends decision records to an AuditStore in batches, on a thread of its own, so
 // that the request path never waits for the database (docs/audit.md, "The writer").
 //
-// * submit() moves the record into a bounded queue and returns. A batch is written when
-//   batch_size records are queued, when the oldest queued record is flush_interval old, on
-//   flush(), and on stop().
+// * submit() packs the record into one buffer (on the caller's thread: the writer thread then
+//   frees one allocation per record, not a dozen) in a bounded queue and returns. A batch is
+//   written when batch_size records are queued, when the oldest queued record is
+//   flush_interval old, on flush(), and on stop().
 // * A full queue (the database is slower than the requests, or down) makes submit() wait up to
 //   max_block for room; if there is still none, the record is dropped and counted
 //   (Submit::Dropped; opennap_audit_records_dropped_total). NPS-style servers must not lose audit
