@@ -63,12 +63,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A UDP port nothing listens on (loopback).
+# A port nothing listens on (loopback): free_port u (UDP, the default) or free_port t (TCP).
 free_port() {
     local p
     while :; do
         p=$((20000 + RANDOM % 40000))
-        if ! ss -Hlun "sport = :$p" | grep -q .; then echo "$p"; return; fi
+        if ! ss -Hl"${1:-u}"n "sport = :$p" | grep -q .; then echo "$p"; return; fi
     done
 }
 
@@ -87,20 +87,11 @@ wait_ready() {
     exit 1
 }
 
-# A TCP port nothing listens on (loopback).
-free_tcp_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        if ! ss -Hltn "sport = :$p" | grep -q .; then echo "$p"; return; fi
-    done
-}
-
 # ---- napserver: the shipped configuration, audit to SQLite in $tmp, metrics on (for the audit
 # queue: a run can end with records still queued, whose writing would then take CPU from the
 # next run, so each napserver run is followed by a wait until the queue is drained)
 nap_port=$(free_port)
-metrics_port=$(free_tcp_port)
+metrics_port=$(free_port t)
 sed -e "s|^listen = .*|listen = [\"127.0.0.1:$nap_port\"]|" \
     -e "s|^# listen = \"127.0.0.1:9464\"|listen = \"127.0.0.1:$metrics_port\"|" \
     -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/audit.db\"|" \

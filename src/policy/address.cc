@@ -77,7 +77,7 @@ std::string IpAddress::to_string() const {
         return out;
     }
     char buf[INET6_ADDRSTRLEN];
-    const char* r = inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
+    const char* r = inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
     return r == nullptr ? std::string("?") : std::string(r);
 }
 

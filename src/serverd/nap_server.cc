@@ -229,18 +229,32 @@ class NapServer::Impl {
     std::shared_ptr<const State> state;
     std::atomic<std::uint64_t> generation{0};
 
+    // Up to kBatch datagrams for recvmmsg / sendmmsg: message i is wired once to buffer i and
+    // address i; a call sets only the lengths.
+    static constexpr unsigned kBatch = 32;
+    struct Datagrams {
+        std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
+        std::array<mmsghdr, kBatch> msgs{};
+        std::array<iovec, kBatch> iov{};
+        std::array<sockaddr_storage, kBatch> addr;
+        Datagrams() {
+            for (unsigned i = 0; i < kBatch; ++i) {
+                iov[i] = {bufs[i].data(), bufs[i].size()};
+                msgs[i].msg_hdr.msg_iov = &iov[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+                msgs[i].msg_hdr.msg_name = &addr[i];
+            }
+        }
+    };
+
     // Answers made while a worker processes a received batch leave together in one sendmmsg (one
-    // system call, and one wake-up of a waiting client, for several answers): at most
-    // kOutboxSize are held, and none past the end of the batch. Answers made elsewhere (an
-    // asynchronous SHV's completion, on another thread) leave at once.
-    static constexpr unsigned kOutboxSize = 32;
+    // system call, and one wake-up of a waiting client, for several answers): at most kBatch
+    // are held, and none past the end of the batch. Answers made elsewhere (an asynchronous
+    // SHV's completion, on another thread) leave at once.
     struct Outbox {
         int fd = -1;
         unsigned count = 0;
-        std::array<std::array<std::uint8_t, 4096>, kOutboxSize> bufs;
-        std::array<mmsghdr, kOutboxSize> msgs{};
-        std::array<iovec, kOutboxSize> iov{};
-        std::array<sockaddr_storage, kOutboxSize> to;
+        Datagrams out;
     };
     static inline thread_local Outbox* t_outbox = nullptr;  // the worker's, during a batch
 
@@ -298,7 +312,7 @@ class NapServer::Impl {
         answered += o.count;
         unsigned done = 0;
         while (done < o.count) {
-            const int n = ::sendmmsg(o.fd, o.msgs.data() + done, o.count - done, MSG_DONTWAIT);
+            const int n = ::sendmmsg(o.fd, o.out.msgs.data() + done, o.count - done, MSG_DONTWAIT);
             if (n <= 0) {
                 --answered;  // this answer is lost, as a failed sendto loses it
                 ++done;
@@ -311,21 +325,17 @@ class NapServer::Impl {
 
     void send(int fd, const std::vector<std::uint8_t>& bytes, const sockaddr_storage& to,
               socklen_t len) {
-        if (Outbox* out = t_outbox; out != nullptr && fd == out->fd &&
-                                    bytes.size() <= out->bufs[0].size() &&
-                                    len <= sizeof(sockaddr_storage)) {
-            Outbox& o = *out;
-            const unsigned i = o.count++;
-            std::memcpy(o.bufs[i].data(), bytes.data(), bytes.size());
-            std::memcpy(&o.to[i], &to, len);
-            o.iov[i] = {o.bufs[i].data(), bytes.size()};
-            o.msgs[i] = {};
-            o.msgs[i].msg_hdr.msg_iov = &o.iov[i];
-            o.msgs[i].msg_hdr.msg_iovlen = 1;
-            o.msgs[i].msg_hdr.msg_name = &o.to[i];
-            o.msgs[i].msg_hdr.msg_namelen = len;
-            if (o.count == kOutboxSize)
-                flush(o);
+        if (Outbox* o = t_outbox; o != nullptr && fd == o->fd &&
+                                  bytes.size() <= o->out.bufs[0].size() &&
+                                  len <= sizeof(sockaddr_storage)) {
+            Datagrams& d = o->out;
+            const unsigned i = o->count++;
+            std::memcpy(d.bufs[i].data(), bytes.data(), bytes.size());
+            std::memcpy(&d.addr[i], &to, len);
+            d.iov[i].iov_len = bytes.size();
+            d.msgs[i].msg_hdr.msg_namelen = len;
+            if (o->count == kBatch)
+                flush(*o);
             return;
         }
         ++answered;
@@ -518,25 +528,10 @@ class NapServer::Impl {
                 return;
             // The batch's buffers and headers are the thread's, set up once: zeroing 6 KiB of
             // headers and addresses on every wake-up showed in the profile.
-            constexpr unsigned kBatch = 32;
-            struct Batch {
-                std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
-                std::array<mmsghdr, kBatch> msgs{};
-                std::array<iovec, kBatch> iov{};
-                std::array<sockaddr_storage, kBatch> from;
-                Batch() {
-                    for (unsigned i = 0; i < kBatch; ++i) {
-                        iov[i] = {bufs[i].data(), bufs[i].size()};
-                        msgs[i].msg_hdr.msg_iov = &iov[i];
-                        msgs[i].msg_hdr.msg_iovlen = 1;
-                        msgs[i].msg_hdr.msg_name = &from[i];
-                    }
-                }
-            };
-            static thread_local Batch batch;
+            static thread_local Datagrams batch;
             auto& bufs = batch.bufs;
             auto& msgs = batch.msgs;
-            auto& from = batch.from;
+            auto& from = batch.addr;
             const int fd = s.native_handle();
             for (int rounds = 0; rounds < 8; ++rounds) {
                 for (unsigned i = 0; i < kBatch; ++i) {

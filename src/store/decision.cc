@@ -1,6 +1,7 @@
 // DecisionRecord helpers (include/opennap/store/decision.h).
 #include "opennap/store/decision.h"
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -205,14 +206,19 @@ bool clean(std::string& s) {
     return changed;
 }
 
+// The record's single text fields (the reasons are a list), for sanitize() and is_sanitized().
+template <typename Record>
+auto text_fields(Record& r) {
+    return std::array{&r.instance,      &r.client_address, &r.client_name,       &r.machine_name,
+                      &r.health_policy, &r.network_policy, &r.remediation_group, &r.url};
+}
+
 }  // namespace
 
 bool sanitize(DecisionRecord& r) {
     bool changed = false;
-    for (std::string* s : {&r.instance, &r.client_address, &r.client_name, &r.machine_name,
-                           &r.health_policy, &r.network_policy, &r.remediation_group, &r.url}) {
+    for (std::string* s : text_fields(r))
         changed |= clean(*s);
-    }
     if (r.reasons.size() > kMaxReasons) {
         r.reasons.resize(kMaxReasons);
         changed = true;
@@ -233,9 +239,7 @@ bool sanitize(DecisionRecord& r) {
 }
 
 bool is_sanitized(const DecisionRecord& r) {
-    for (const std::string* s :
-         {&r.instance, &r.client_address, &r.client_name, &r.machine_name, &r.health_policy,
-          &r.network_policy, &r.remediation_group, &r.url}) {
+    for (const std::string* s : text_fields(r)) {
         if (!clean_text(*s))
             return false;
     }
