@@ -193,5 +193,49 @@ TEST_F(SqliteTest, FullSyncOption) {
     EXPECT_EQ((*s)->where(), path().string());
 }
 
+int page_size_of(const std::filesystem::path& p) {
+    sqlite3* db = nullptr;
+    int size = -1;
+    if (sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            size = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return size;
+}
+
+// A new database gets 16 KiB pages (fewer pages written per record: docs/benchmarks.md).
+TEST_F(SqliteTest, ANewDatabaseHasSixteenKibPages) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    std::vector<DecisionRecord> one = {sample_record(1)};
+    ASSERT_TRUE(s->append(one));
+    s.reset();
+    EXPECT_EQ(page_size_of(path()), 16384);
+}
+
+// A database made with another page size (an older napserver's 4 KiB) keeps it and is written to
+// and read as before.
+TEST_F(SqliteTest, AnExistingDatabaseKeepsItsPageSize) {
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL", nullptr,
+                               nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto s = open();
+    ASSERT_TRUE(s);
+    std::vector<DecisionRecord> two = {sample_record(1), sample_record(2)};
+    ASSERT_TRUE(s->append(two));
+    s.reset();
+    EXPECT_EQ(page_size_of(path()), 4096);
+    EXPECT_EQ(count(), 2u);
+}
+
 }  // namespace
 }  // namespace opennap::store
