@@ -72,10 +72,11 @@ void append_u64(std::string& out, std::uint64_t v) {
     out.append(buf, r.ptr);
 }
 
-// Whether the eight octets of `w` are all written as they are: 0x20..0x7F, not '"' or '\\'.
-constexpr bool plain8(std::uint64_t w) {
+// Zero when the eight octets of `w` are all written as they are (0x20..0x7F, not '"' or '\\');
+// else first_octet() of it is the first that is not.
+constexpr std::uint64_t special8(std::uint64_t w) {
     using namespace internal;
-    return (any_high(w) | any_below(w, 0x20) | any_equal(w, '"') | any_equal(w, '\\')) == 0;
+    return any_high(w) | any_below(w, 0x20) | any_equal(w, '"') | any_equal(w, '\\');
 }
 
 // A JSON string as dump() writes it, for text without octets >= 0x80 (false: not written, the
@@ -85,8 +86,16 @@ bool append_ascii_string(std::string& out, std::string_view text) {
     out += '"';
     std::size_t run = 0;  // octets copied as they are, appended together
     for (std::size_t i = 0; i < text.size(); ++i) {
-        while (i + 8 <= text.size() && plain8(internal::load8(text.data() + i)))
-            i += 8;  // most text has nothing to escape: eight octets at a time
+        // Most text has nothing to escape: eight octets at a time, then straight to the first
+        // octet that needs a look.
+        while (i + 8 <= text.size()) {
+            const std::uint64_t special = special8(internal::load8(text.data() + i));
+            if (special != 0) {
+                i += static_cast<std::size_t>(internal::first_octet(special));
+                break;
+            }
+            i += 8;
+        }
         if (i == text.size())
             break;
         const auto c = static_cast<unsigned char>(text[i]);

@@ -1,8 +1,9 @@
 // Tests on eight octets of text at once (not a public header): the audit codec and sanitize()
 // run over every string of every record, and nearly all of it is plain ASCII. Each test is exact
-// as a yes/no answer (which octet matched is not computed).
+// as a yes/no answer; first_octet() tells which octet is the first that matched.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -31,6 +32,14 @@ constexpr std::uint64_t any_below(std::uint64_t w, std::uint8_t n) {
 // Non-zero when an octet of `w` equals `c`.
 constexpr std::uint64_t any_equal(std::uint64_t w, char c) {
     return any_below(w ^ (kOctetOnes * static_cast<unsigned char>(c)), 1);
+}
+
+// The index (0..7) of the first octet, in memory order, that one of the tests above (or several
+// of them, or-ed) found; `mask` is non-zero. Exact: a borrow in any_below() can only mark octets
+// after a true match, never before one, and load8() puts the first octet lowest.
+inline int first_octet(std::uint64_t mask) {
+    static_assert(std::endian::native == std::endian::little, "load8() order assumed");
+    return std::countr_zero(mask) / 8;
 }
 
 }  // namespace opennap::store::internal

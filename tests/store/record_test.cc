@@ -242,6 +242,28 @@ TEST(ColumnCodec, EveryEscapeAtEveryPositionOfALongText) {
     }
 }
 
+// Two octets that need a look in the same eight (the encoder jumps to the first of them), and
+// the octet after an escaped one that would borrow in the eight-at-a-time test ('#' after '"',
+// ']' after '\\').
+TEST(ColumnCodec, TwoEscapesNearEachOther) {
+    using nlohmann::json;
+    const int octets[] = {0, 1, 0x1f, int{'"'}, int{'#'}, int{'\\'}, int{']'}, int{'a'}, 0x7f};
+    for (std::size_t pos = 0; pos < 19; ++pos) {
+        for (std::size_t gap = 1; gap < 10 && pos + gap < 19; ++gap) {
+            for (int a : octets) {
+                for (int b : octets) {
+                    std::string text(19, 'x');
+                    text[pos] = static_cast<char>(a);
+                    text[pos + gap] = static_cast<char>(b);
+                    EXPECT_EQ(encode_reasons(std::vector<std::string>{text}),
+                              json::array({text}).dump())
+                        << "octets " << a << " at " << pos << " and " << b << " at " << pos + gap;
+                }
+            }
+        }
+    }
+}
+
 TEST(ColumnCodec, EncodersMatchNlohmannDump) {
     using nlohmann::json;
     std::vector<std::string> reasons;
