@@ -25,6 +25,7 @@ ShvVerdict read_response(SystemHealthEntityId id, const Tlvs& tlvs) {
                     return ShvVerdict::failed(id, FailureCategory::ServerComponent);
                 }
                 have_codes = true;
+                codes.reserve(codes.size() + list->size());
                 for (std::size_t i = 0; i < list->size(); ++i) {
                     codes.emplace_back(list->u32(i));
                 }

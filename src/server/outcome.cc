@@ -41,7 +41,9 @@ ResponseAssessment assess_response(const SoH& response, const FailureCategoryMap
     bool codes_seen = false;
     bool codes_malformed = false;
     bool category_malformed = false;
-    std::vector<FailureCategory> categories;
+    // The first Failure-Category other than None, and whether any of them maps to non-compliant.
+    std::optional<FailureCategory> first_category;
+    bool category_fails = false;
     // attributes[0] is the System-Health-ID (ValidationRequest::set_soh_response checked it).
     for (std::size_t i = 1; i < response.attributes.size(); ++i) {
         const SoHAttribute& attr = response.attributes[i];
@@ -53,6 +55,7 @@ ResponseAssessment assess_response(const SoH& response, const FailureCategoryMap
                 continue;
             }
             codes_seen = true;
+            a.compliance_codes.reserve(a.compliance_codes.size() + codes->size());
             for (std::size_t k = 0; k < codes->size(); ++k)
                 a.compliance_codes.push_back(HResult{codes->u32(k)});
         } else if (attr.type == soh::tlv_type::kFailureCategory) {
@@ -61,22 +64,23 @@ ResponseAssessment assess_response(const SoH& response, const FailureCategoryMap
                 category_malformed = true;
                 continue;
             }
-            if (*c != static_cast<std::uint8_t>(FailureCategory::None))
-                categories.push_back(static_cast<FailureCategory>(*c));
+            if (*c != static_cast<std::uint8_t>(FailureCategory::None)) {
+                const auto fc = static_cast<FailureCategory>(*c);
+                if (!first_category)
+                    first_category = fc;
+                if (map_failure_category(mapping, fc) != Verdict::Compliant)
+                    category_fails = true;
+            }
         }
     }
     if (category_malformed) {
         a.problem = "malformed Failure-Category";
         return a;
     }
-    if (!categories.empty()) {
+    if (first_category) {
         a.usable = true;
-        a.failure_category = categories.front();
-        a.verdict = Verdict::Compliant;
-        for (FailureCategory c : categories) {
-            if (map_failure_category(mapping, c) != Verdict::Compliant)
-                a.verdict = Verdict::NonCompliant;
-        }
+        a.failure_category = *first_category;
+        a.verdict = category_fails ? Verdict::NonCompliant : Verdict::Compliant;
         return a;
     }
     if (codes_malformed) {
