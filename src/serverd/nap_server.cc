@@ -16,9 +16,11 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
+#include "dup_cache.h"
 #include "opennap/policy/evaluate.h"
 #include "opennap/radius/dictionary.h"
 #include "opennap/server/shv_host.h"
@@ -31,110 +33,8 @@ namespace opennap::serverd {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// ---- duplicate detection (RFC 5080 §2.2.2)
-// -------------------------------------------------------
-
-// A request is identified by where it came from, its Identifier and its Request Authenticator.
-struct DupKey {
-    std::array<std::uint8_t, 16> address{};
-    std::uint16_t port = 0;
-    std::uint8_t family = 0;
-    std::uint8_t identifier = 0;
-    radius::Authenticator authenticator{};
-    friend bool operator==(const DupKey&, const DupKey&) = default;
-};
-// The key as five 64-bit words mixed (the Request Authenticator is 16 random octets, RFC 2865
-// §3, so most of the spread comes from it). Keys come only from requests that passed
-// verify_request(): only a client holding its shared secret chooses them, and each shard is
-// bounded in size either way.
-struct DupKeyHash {
-    std::size_t operator()(const DupKey& k) const noexcept {
-        auto word = [](const std::uint8_t* p) {
-            std::uint64_t w;
-            std::memcpy(&w, p, 8);
-            return w;
-        };
-        std::uint64_t h = word(k.authenticator.data()) ^
-                          (word(k.authenticator.data() + 8) * 0x9E3779B97F4A7C15ull);
-        h ^= word(k.address.data()) * 0xC2B2AE3D27D4EB4Full;
-        h ^= word(k.address.data() + 8) * 0x165667B19E3779F9ull;
-        h ^= (std::uint64_t{k.port} << 16 | std::uint64_t{k.identifier} << 8 | k.family) *
-             0x27D4EB2F165667C5ull;
-        h ^= h >> 29;
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 32;
-        return static_cast<std::size_t>(h);
-    }
-};
-
-// Answers kept to answer a retransmission again, and requests still being worked on (a copy
-// arriving then is dropped). Bounded in time (`lifetime`) and in size (`capacity`, oldest out).
-class DupCache {
-  public:
-    DupCache(std::chrono::milliseconds lifetime, std::size_t capacity)
-        : lifetime_(lifetime), per_shard_(std::max<std::size_t>(1, capacity / kShards)) {}
-
-    enum class Seen : std::uint8_t { New, InProgress, Answered };
-    // New: recorded as in progress. Answered: `answer` is the answer sent before.
-    Seen check(const DupKey& k, std::vector<std::uint8_t>& answer) {
-        auto& s = shard(k);
-        const auto now = Clock::now();
-        std::lock_guard lock(s.mu);
-        expire(s, now);
-        auto it = s.map.find(k);
-        if (it != s.map.end()) {
-            if (it->second.answer.empty())
-                return Seen::InProgress;
-            answer = it->second.answer;
-            return Seen::Answered;
-        }
-        s.map.emplace(k, Entry{{}, now + lifetime_});
-        s.order.push_back(k);
-        while (s.order.size() > per_shard_) {
-            s.map.erase(s.order.front());
-            s.order.pop_front();
-        }
-        return Seen::New;
-    }
-    void answered(const DupKey& k, std::vector<std::uint8_t>&& answer) {
-        auto& s = shard(k);
-        std::lock_guard lock(s.mu);
-        if (auto it = s.map.find(k); it != s.map.end())
-            it->second.answer = std::move(answer);
-    }
-    void forget(const DupKey& k) {
-        auto& s = shard(k);
-        std::lock_guard lock(s.mu);
-        s.map.erase(k);  // its place in `order` expires harmlessly
-    }
-
-  private:
-    static constexpr std::size_t kShards = 16;
-    struct Entry {
-        std::vector<std::uint8_t> answer;  // empty: in progress
-        Clock::time_point expires;
-    };
-    struct Shard {
-        std::mutex mu;
-        std::unordered_map<DupKey, Entry, DupKeyHash> map;
-        std::deque<DupKey> order;
-    };
-    Shard& shard(const DupKey& k) { return shards_[DupKeyHash{}(k) % kShards]; }
-    static void expire(Shard& s, Clock::time_point now) {
-        while (!s.order.empty()) {
-            auto it = s.map.find(s.order.front());
-            if (it != s.map.end() && it->second.expires > now)
-                break;
-            if (it != s.map.end())
-                s.map.erase(it);
-            s.order.pop_front();
-        }
-    }
-    std::chrono::milliseconds lifetime_;
-    std::size_t per_shard_;
-    std::array<Shard, kShards> shards_;
-};
+using detail::DupCache;
+using detail::DupKey;
 
 policy::IpAddress address_of(const sockaddr_storage& ss, std::uint16_t* port) {
     policy::IpAddress ip;
@@ -500,7 +400,7 @@ class NapServer::Impl {
             if (answer) {
                 // Into the cache before it leaves: a retransmission sent the moment the answer
                 // arrives may reach another worker, which must find it answered, not in progress.
-                dups->answered(q.key, std::vector<std::uint8_t>(*answer));
+                dups->answered(q.key, *answer);
                 send(q.fd, *answer, q.from, q.from_len);
             } else {
                 spdlog::error("no answer to {}: {}", q.source.to_string(),
