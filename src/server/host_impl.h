@@ -143,7 +143,9 @@ class HostCore : public std::enable_shared_from_this<HostCore> {
                             const std::shared_ptr<ValidationRequest>& old);
     void on_deadline(const std::shared_ptr<Run>& run);
     // Completes slot i (Run::mu held). True when it was the last one.
-    bool complete_locked(Run& run, std::uint32_t i, End end, HResult hr);
+    // `sole_owner`: the host holds the only references to the slot's request, so its response
+    // is moved out rather than copied (ValidationRequest::close).
+    bool complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner = false);
     void unregister_pending_locked(Slot& s);
     void arm_timer(const std::shared_ptr<Run>& run);
     void finish(const std::shared_ptr<Run>& run);

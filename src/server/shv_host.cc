@@ -447,7 +447,10 @@ void HostCore::after_call(const std::shared_ptr<Run>& run, std::uint32_t i,
             } else if (scheduler->now() > run->deadline) {
                 last = complete_locked(*run, i, End::TimedOut, hr::NAP_E_SHV_TIMEOUT);
             } else {
-                last = complete_locked(*run, i, hr.succeeded() ? End::Answer : End::Failed, hr);
+                // s.request and `req` are the same request: two references mean the SHV kept
+                // none (an SHV that answers later holds one), and none can appear any more.
+                last = complete_locked(*run, i, hr.succeeded() ? End::Answer : End::Failed, hr,
+                                       req.use_count() == 2);
             }
         }
     }
@@ -632,7 +635,7 @@ void HostCore::unregister_pending_locked(Slot& s) {
     s.pending_key = 0;
 }
 
-bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr) {
+bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner) {
     Slot& s = run.slots[i];
     Entry& e = *s.entry;
     ShvOutcome& o = s.outcome;
@@ -650,7 +653,7 @@ bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr) {
     }
     ValidationRequest::Taken taken;
     if (s.request)
-        taken = s.request->close();
+        taken = s.request->close(sole_owner);
     else
         taken.private_data = run.private_data;
     o.private_data = std::move(taken.private_data);

@@ -74,9 +74,11 @@ bool ValidationRequest::closed() const {
     return closed_;
 }
 
-ValidationRequest::Taken ValidationRequest::close() {
+ValidationRequest::Taken ValidationRequest::close(bool sole_owner) {
     std::lock_guard lock(mu_);
     closed_ = true;
+    if (sole_owner)
+        return Taken{std::move(response_), p_.private_data};
     return Taken{response_, p_.private_data};
 }
 

@@ -364,13 +364,13 @@ class NapServer::Impl {
         }
     }
 
-    void finish(Pending& q, const server::ValidationResult* result) {
+    void finish(Pending& q, server::ValidationResult* result) {
         const auto& config = q.state->config;
         const policy::RadiusClient& client = config.radius.clients[q.client];
         std::vector<policy::ShvVerdict> verdicts;
         std::vector<soh::ReportEntry> entries;  // the SHVs' answers, converted once
         if (result != nullptr) {
-            entries = entries_of(*result);
+            entries = take_entries(*result);
             verdicts = verdicts_of(config, *result, entries);
         }
         policy::RequestFacts facts;

@@ -113,9 +113,11 @@ std::optional<std::vector<std::uint8_t>> encoded(const soh::Message& m) {
     return std::move(*bytes);
 }
 
-// Each SHA that sent an SoH gets its SHV's answer (or the host's, when it had none).
+// Each SHA that sent an SoH gets its SHV's answer (or the host's, when it had none). Only a
+// discarded SHV has no response (outcome.h); the response itself is not read, as take_entries()
+// may have moved it out.
 bool answers_in_sohr(const server::ShvOutcome& o) {
-    return o.soh_present && !o.response.attributes.empty();
+    return o.soh_present && o.kind != server::OutcomeKind::Discarded;
 }
 
 }  // namespace
@@ -131,6 +133,14 @@ std::vector<soh::ReportEntry> entries_of(const server::ValidationResult& result)
     out.reserve(result.outcomes.size());
     for (const auto& o : result.outcomes)
         out.push_back(soh::to_entry(o.response));
+    return out;
+}
+
+std::vector<soh::ReportEntry> take_entries(server::ValidationResult& result) {
+    std::vector<soh::ReportEntry> out;
+    out.reserve(result.outcomes.size());
+    for (auto& o : result.outcomes)
+        out.push_back(soh::to_entry(std::move(o.response)));
     return out;
 }
 

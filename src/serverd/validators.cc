@@ -33,7 +33,7 @@ class WshvValidator final : public server::SystemHealthValidator {
         // The answer goes to the SHA the request came from: under this SHV's id (the WSHA's
         // 0x00013780 in compatibility mode, OpenNAP's own id otherwise).
         result.response.id = request->shv_id();
-        return request->set_soh_response(soh::to_soh(result.response));
+        return request->set_soh_response(soh::to_soh(std::move(result.response)));
     }
 
   private:
@@ -52,8 +52,8 @@ class LinuxShvValidator final : public server::SystemHealthValidator {
         std::optional<soh::ReportEntry> entry;
         if (const SoH* soh = request->soh_request())
             entry = soh::to_entry(*soh);
-        const auto result = shvs::linux_shv::validate(settings_, entry, request->shv_id());
-        return request->set_soh_response(soh::to_soh(result.response));
+        auto result = shvs::linux_shv::validate(settings_, entry, request->shv_id());
+        return request->set_soh_response(soh::to_soh(std::move(result.response)));
     }
 
   private:

@@ -227,6 +227,30 @@ TEST(ServerdPipeline, SohrEchoesTheCorrelationIdAndHasOneEntryPerSha) {
     EXPECT_FALSE(rec.shvs[0].compliance_codes.empty());
 }
 
+// napserver's own path moves the SHVs' responses (take_entries) instead of copying them
+// (entries_of / the sohr_for that reads the result): same entries, verdicts and SoHR bytes.
+TEST(ServerdPipeline, TakingTheEntriesGivesWhatCopyingThemGives) {
+    const auto cfg = make_config();
+    for (const auto& rq : {request({.soh = ssoh(healthy_entry(), "pc.example.test", true, 0x42)}),
+                           request({.soh = ssoh(unhealthy_entry(), "pc.example.test", true, 7)})}) {
+        const Outcome r = run(cfg, rq);
+        ASSERT_TRUE(r.result);
+        const auto copied = entries_of(*r.result);
+        server::ValidationResult moved_from = *r.result;
+        auto taken = take_entries(moved_from);
+        ASSERT_EQ(taken.size(), copied.size());
+        for (std::size_t i = 0; i < taken.size(); ++i) {
+            EXPECT_EQ(taken[i].id, copied[i].id);
+            EXPECT_EQ(taken[i].attributes, copied[i].attributes);
+        }
+        EXPECT_EQ(verdicts_of(cfg, moved_from, taken), verdicts_of(cfg, *r.result));
+        const auto sohr = sohr_for(cfg, r.decision, r.nap, moved_from, std::move(taken));
+        ASSERT_TRUE(sohr);
+        ASSERT_TRUE(r.sohr);
+        EXPECT_EQ(*sohr, *r.sohr);
+    }
+}
+
 TEST(ServerdPipeline, PeapWrappedSohIsAnsweredPeapWrapped) {
     const auto cfg = make_config();
     for (const auto w : {radius::Wrapping::Bare, radius::Wrapping::PeapWrapper}) {

@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "opennap/soh/nap_soh.h"
 #include "support/vectors.h"
 
 namespace opennap::soh {
@@ -560,6 +561,28 @@ TEST(SohMessage, RandomRoundTrips) {
         ASSERT_TRUE(v) << "iteration " << i << ": " << v.error().message();
         EXPECT_EQ(Message::from(*v), m) << "iteration " << i;
     }
+}
+
+// opennap::SoH <-> ReportEntry: the moving conversions give what the copying ones give, the id
+// taken from the first 4-byte System-Health-ID only, every other TLV kept in order.
+TEST(NapSohConversion, MovingAndCopyingAgree) {
+    SoH soh;
+    soh.attributes.push_back({tlv_type::kSystemHealthId, {0x00, 0x01, 0x37, 0x80}});
+    soh.attributes.push_back({tlv_type::kComplianceResultCodes, {0, 0, 0, 0, 0xC0, 0xFF, 0, 2}});
+    soh.attributes.push_back({tlv_type::kSystemHealthId, {0, 0, 0, 9}});  // a second one: a TLV
+    soh.attributes.push_back({tlv_type::kVendorSpecific, std::vector<std::uint8_t>(300, 7)});
+    const ReportEntry copied = to_entry(soh);
+    EXPECT_EQ(copied.id, 0x00013780u);
+    ASSERT_EQ(copied.attributes.size(), 3u);
+    SoH source = soh;
+    const ReportEntry moved = to_entry(std::move(source));
+    EXPECT_EQ(moved.id, copied.id);
+    EXPECT_EQ(moved.attributes, copied.attributes);
+
+    const SoH back = to_soh(copied);
+    EXPECT_EQ(back, soh);
+    ReportEntry entry = copied;
+    EXPECT_EQ(to_soh(std::move(entry)), back);
 }
 
 }  // namespace

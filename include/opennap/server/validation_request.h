@@ -92,8 +92,10 @@ class ValidationRequest {
         std::optional<SoH> response;
         PrivateData private_data;
     };
-    // Closes the request and hands over what the SHV set.
-    Taken close();
+    // Closes the request and hands over what the SHV set: a copy, as the getters keep working,
+    // or, when the host holds the only references left (`sole_owner`: no SHV can call a getter
+    // any more), the response itself.
+    Taken close(bool sole_owner = false);
 
     Params p_;
     mutable std::mutex mu_;

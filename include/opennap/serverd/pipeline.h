@@ -46,6 +46,9 @@ struct NapRequest {
 // The SHVs' answers as report entries, one per outcome of `result` (same order), converted once
 // for the two functions below, which give the same results as the ones above and below.
 [[nodiscard]] std::vector<soh::ReportEntry> entries_of(const server::ValidationResult& result);
+// The same, moving the responses into the entries instead of copying them: afterwards the
+// outcomes' `response`s are moved-from (the functions below do not read them).
+[[nodiscard]] std::vector<soh::ReportEntry> take_entries(server::ValidationResult& result);
 [[nodiscard]] std::vector<policy::ShvVerdict> verdicts_of(
     const policy::ServerConfig& config, const server::ValidationResult& result,
     std::span<const soh::ReportEntry> entries);

@@ -10,7 +10,11 @@ namespace opennap::soh {
 // The first 4-byte System-Health-ID TLV becomes the id (0 when there is none); every other TLV is
 // kept in order.
 [[nodiscard]] ReportEntry to_entry(const SoH& soh);
+// The same, moving the attribute values instead of copying them.
+[[nodiscard]] ReportEntry to_entry(SoH&& soh);
 // System-Health-ID first, then the entry's TLVs in order.
 [[nodiscard]] SoH to_soh(const ReportEntry& entry);
+// The same, moving the attribute values instead of copying them.
+[[nodiscard]] SoH to_soh(ReportEntry&& entry);
 
 }  // namespace opennap::soh
