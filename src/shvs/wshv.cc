@@ -124,6 +124,7 @@ class Evaluator {
     Evaluator(const Settings& s, Result& r) : s_(s), r_(r) {}
 
     void run(const SohEntry& e) {
+        r_.classes.classes.reserve(e.classes.size());
         for (const ClassStatus& cs : e.classes) {
             switch (cs.cls) {
                 case HealthClass::Firewall:
@@ -339,6 +340,10 @@ Result evaluated(const Settings& settings, const SohEntry& e) {
     Evaluator(settings, r).run(e);
     r.response = build_sohr_entry(r.classes);
     std::vector<HResult> codes;
+    std::size_t n = 0;
+    for (const ClassResult& c : r.classes.classes)
+        n += c.codes.size();
+    codes.reserve(n);
     bool client_error = false;
     for (const ClassResult& c : r.classes.classes) {
         for (std::uint32_t code : c.codes) {
