@@ -2,6 +2,7 @@
 // (tests/serverd/dup_cache_test.cc).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -59,8 +60,13 @@ struct DupKeyHash {
 // worker's thread than the allocation.
 class DupCache {
   public:
+    // The buckets are made for the full capacity at once (8 octets each: 2 MiB for napserver's
+    // 262,144), so that the maps never rehash while a busy server fills them.
     DupCache(std::chrono::milliseconds lifetime, std::size_t capacity)
-        : lifetime_(lifetime), per_shard_(std::max<std::size_t>(1, capacity / kShards)) {}
+        : lifetime_(lifetime), per_shard_(std::max<std::size_t>(1, capacity / kShards)) {
+        for (Shard& s : shards_)
+            s.map.reserve(per_shard_);
+    }
 
     enum class Seen : std::uint8_t { New, InProgress, Answered };
     // New: recorded as in progress. Answered: `answer` is the answer sent before.
