@@ -290,8 +290,11 @@ StoreResult<DecisionRecord> decode_row(const RawRow& row, const std::string& whe
     return r;
 }
 
+namespace {
+
 StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
-                                   const std::string& where) {
+                                   const std::string& where, const DecisionRecord* previous,
+                                   const EncodedRow* previous_row) {
     auto rejected = [&](std::string field, std::string message) {
         return std::unexpected(
             StoreError{StoreError::Kind::Rejected, where,
@@ -343,9 +346,31 @@ StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
     e.extended_state = extended_state_name(r.extended_state);
     e.remediation_group = r.remediation_group;
     e.url = r.url;
-    e.reasons = encode_reasons(r.reasons);
+    if (previous != nullptr) {
+        const DecisionRecord& p = previous_row->sanitized ? *previous_row->sanitized : *previous;
+        if (p.reasons == r.reasons)
+            e.reasons = previous_row->reasons;
+    }
+    if (e.reasons.empty())  // never empty when encoded: "[]" at least
+        e.reasons = encode_reasons(r.reasons);
     e.latency_us = r.latency_us;
     return e;
+}
+
+}  // namespace
+
+StoreResult<std::vector<EncodedRow>> encode_batch(std::span<const DecisionRecord> batch,
+                                                  const std::string& where) {
+    std::vector<EncodedRow> rows;
+    rows.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto e = i == 0 ? encode_row(batch[i], i, where, nullptr, nullptr)
+                        : encode_row(batch[i], i, where, &batch[i - 1], &rows.back());
+        if (!e)
+            return std::unexpected(e.error());
+        rows.push_back(std::move(*e));
+    }
+    return rows;
 }
 
 }  // namespace internal

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -75,10 +76,13 @@ struct EncodedRow {
     std::int64_t latency_us = 0;
 };
 
-// Checks and encodes one record (the `index`th of its batch, for the message). Rejected for a
-// time out of range or an enum value outside its documented set.
-[[nodiscard]] StoreResult<EncodedRow> encode_row(const DecisionRecord& record, std::size_t index,
-                                                 const std::string& where);
+// Checks and encodes every record of a batch; the first rejected record (a time out of range or
+// an enum value outside its documented set) fails the batch, its message naming the record's
+// index in the batch. A record
+// whose reasons are those of the record before it (most of a busy server's batch: the same SHV
+// results give the same lines) takes that record's encoded reasons instead of encoding them again.
+[[nodiscard]] StoreResult<std::vector<EncodedRow>> encode_batch(
+    std::span<const DecisionRecord> batch, const std::string& where);
 
 [[nodiscard]] std::string_view extended_state_name(ExtendedIsolationState s) noexcept;
 

@@ -312,14 +312,10 @@ class PgStore final : public AuditStore {
             return {};
         if (options.read_only)
             return std::unexpected(error(K::Invalid, "opened read-only"));
-        std::vector<internal::EncodedRow> rows;
-        rows.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            auto e = internal::encode_row(batch[i], i, redacted);
-            if (!e)
-                return std::unexpected(e.error());
-            rows.push_back(std::move(*e));
-        }
+        auto encoded = internal::encode_batch(batch, redacted);
+        if (!encoded)
+            return std::unexpected(encoded.error());
+        const std::vector<internal::EncodedRow>& rows = *encoded;
         std::lock_guard lock(mu);
         if (auto r = connect(); !r)
             return r;

@@ -274,14 +274,10 @@ class SqliteStore final : public AuditStore {
     StoreResult<void> append(std::span<const DecisionRecord> batch) override {
         if (batch.empty())
             return {};
-        std::vector<internal::EncodedRow> rows;
-        rows.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            auto e = internal::encode_row(batch[i], i, path);
-            if (!e)
-                return std::unexpected(e.error());
-            rows.push_back(std::move(*e));
-        }
+        auto encoded = internal::encode_batch(batch, path);
+        if (!encoded)
+            return std::unexpected(encoded.error());
+        const std::vector<internal::EncodedRow>& rows = *encoded;
         std::lock_guard lock(mu);
         if (!insert.get())
             return std::unexpected(error(K::Invalid, "opened read-only"));

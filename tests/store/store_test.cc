@@ -3,7 +3,9 @@
 // Round trips of every field, filters, ordering, counts, pruning, atomic batches, sanitized text,
 // corrupt stored values, and the AuditWriter on top (batching, flush, clean stop).
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
+#include <algorithm>
 
 #include <memory>
 #include <thread>
@@ -369,6 +371,33 @@ TEST_P(StoreTest, UntrustedTextIsStoredSanitized) {
     EXPECT_EQ(out[0].machine_name, "bad\xEF\xBF\xBD\xEF\xBF\xBD utf8\xEF\xBF\xBDnul");
     EXPECT_EQ(out[0].reasons, (std::vector<std::string>{"x\xEF\xBF\xBDy", "\xEF\xBF\xBD("}));
     EXPECT_EQ(out[0].client_name.size(), kMaxText);
+}
+
+// A record takes the encoded reasons of the record before it when they are the same
+// (encode_batch): runs of equal reasons, changes, and reasons that are the same only once
+// sanitized, each read back as its own.
+TEST_P(StoreTest, EqualReasonsInABatchAreEachStoredRight) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    const std::vector<std::string> a = {"SHV 0x00013780: compliant -> pass", "policy \"p\""};
+    const std::vector<std::string> b = {"no SoH: the client is not NAP-capable"};
+    const std::vector<std::string> bad = {std::string("x\xffy")};
+    const std::vector<std::string> bad_sanitized = {"x\xEF\xBF\xBDy"};
+    const std::vector<std::vector<std::string>> reasons = {
+        a, a, b, a, {}, {}, a, bad, bad, bad_sanitized, a, b};
+    std::vector<DecisionRecord> in;
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+        in.push_back(sample_record(static_cast<int>(i)));
+        in.back().reasons = reasons[i];
+    }
+    ASSERT_TRUE(s->append(in));
+    auto out = all(*s);
+    ASSERT_EQ(out.size(), reasons.size());
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.time < y.time; });
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+        const auto& want = reasons[i] == bad ? bad_sanitized : reasons[i];
+        EXPECT_EQ(out[i].reasons, want) << "record " << i;
+    }
 }
 
 TEST_P(StoreTest, CorruptStoredValuesAreReportedWithRowAndField) {
