@@ -409,8 +409,11 @@ class NapServer::Impl {
             }
         }
         const auto latency = Clock::now() - q.t0;
-        store::DecisionRecord record = record_of(
-            RecordContext{config.server.name, &client, q.source, latency}, q.nap, decision, result);
+        // One record per thread, filled anew for each request: submit() packs a copy, and the
+        // record's strings and vectors keep their memory for the next request.
+        static thread_local store::DecisionRecord record;
+        fill_record(record, RecordContext{config.server.name, &client, q.source, latency}, q.nap,
+                    decision, result);
         if (spdlog::should_log(spdlog::level::debug))  // to_string() is not free
             spdlog::debug("{} ({}) machine '{}': {} (network policy '{}')", q.source.to_string(),
                           client.name, q.nap.machine_name, policy::to_string(decision.access),
@@ -423,7 +426,7 @@ class NapServer::Impl {
                     metrics->shv_latency(s.id).observe(s.latency_us / 1e6);
             }
         }
-        if (audit && audit->submit(std::move(record)) == store::AuditWriter::Submit::Dropped) {
+        if (audit && audit->submit(record) == store::AuditWriter::Submit::Dropped) {
             if (metrics)
                 metrics->dropped(store::DropReason::AuditUnavailable);
         }

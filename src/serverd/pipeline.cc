@@ -245,23 +245,30 @@ radius::Result<std::vector<std::uint8_t>> build_status_answer(const radius::Pack
     return b.take();
 }
 
-store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& request,
-                                const policy::Decision& d, const server::ValidationResult* result) {
-    store::DecisionRecord r;
+void fill_record(store::DecisionRecord& r, const RecordContext& ctx, const NapRequest& request,
+                 const policy::Decision& d, const server::ValidationResult* result) {
+    // Every field is assigned, so that nothing of the record it held before stays.
+    r.id = 0;
     r.time =
         std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     r.instance = ctx.instance;
     r.client_address = ctx.client_address.to_string();
     if (ctx.client != nullptr)
         r.client_name = ctx.client->name;
+    else
+        r.client_name.clear();
+    r.nas_type.reset();
     if (request.nas_type)
         r.nas_type = static_cast<std::uint32_t>(*request.nas_type);
     r.machine_name = request.machine_name;
     r.connection_id = request.connection_id;
+    r.correlation_id.reset();
     if (request.soh)
         r.correlation_id = request.input.correlation_id;
-    for (const auto& o : d.shvs) {
-        store::ShvResult s;
+    r.shvs.resize(d.shvs.size());
+    for (std::size_t k = 0; k < d.shvs.size(); ++k) {
+        const auto& o = d.shvs[k];
+        store::ShvResult& s = r.shvs[k];
         s.id = o.id;
         s.passed = o.pass;
         switch (o.status) {
@@ -278,6 +285,9 @@ store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& requ
                 s.status = store::ShvStatus::Unavailable;
                 break;
         }
+        s.compliance_codes.clear();
+        s.failure_category.reset();
+        s.latency_us = 0;
         if (result != nullptr) {
             for (const auto& h : result->outcomes) {
                 if (h.id != o.id)
@@ -288,10 +298,10 @@ store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& requ
                     std::chrono::duration_cast<std::chrono::microseconds>(h.elapsed).count());
             }
         }
-        r.shvs.push_back(std::move(s));
     }
     r.health_policy = d.health_policy;
     r.network_policy = d.network_policy;
+    r.probation_end.reset();
     switch (d.access) {
         case policy::Access::full:
             r.outcome = store::Outcome::Full;
@@ -311,11 +321,20 @@ store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& requ
     r.extended_state = d.extended_state;
     r.remediation_group = d.remediation_group;
     r.url = d.help_url;
-    r.reasons = d.reasons;
-    if (!request.problem.empty())
-        r.reasons.insert(r.reasons.begin(), request.problem);
+    const std::size_t first = request.problem.empty() ? 0 : 1;
+    r.reasons.resize(first + d.reasons.size());
+    if (first != 0)
+        r.reasons[0] = request.problem;
+    for (std::size_t k = 0; k < d.reasons.size(); ++k)
+        r.reasons[first + k] = d.reasons[k];
     r.latency_us = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(ctx.latency).count());
+}
+
+store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& request,
+                                const policy::Decision& d, const server::ValidationResult* result) {
+    store::DecisionRecord r;
+    fill_record(r, ctx, request, d, result);
     return r;
 }
 

@@ -372,8 +372,8 @@ AuditWriter::~AuditWriter() {
     impl_->stop();
 }
 
-AuditWriter::Submit AuditWriter::submit(DecisionRecord record) {
-    return impl_->submit(std::move(record));
+AuditWriter::Submit AuditWriter::submit(const DecisionRecord& record) {
+    return impl_->submit(record);
 }
 
 bool AuditWriter::flush(std::chrono::milliseconds timeout) {

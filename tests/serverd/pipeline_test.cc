@@ -251,6 +251,38 @@ TEST(ServerdPipeline, TakingTheEntriesGivesWhatCopyingThemGives) {
     }
 }
 
+// napserver's workers fill one record again and again (fill_record): whatever the record held
+// before, it ends up as record_of() makes it for the new request.
+TEST(ServerdPipeline, AFilledRecordHoldsNothingOfThePreviousRequest) {
+    const auto cfg = make_config();
+    std::vector<Outcome> runs;
+    runs.push_back(run(cfg, request({.soh = ssoh(unhealthy_entry(), "sick.example.test", true, 9),
+                                     .nas_type = radius::NasType::Dhcp})));
+    runs.push_back(run(cfg, request({})));  // no SoH: not NAP-capable, no SHV results
+    runs.push_back(run(cfg, request({.soh = ssoh(healthy_entry(), "pc.example.test")})));
+    // An SoH that does not decode: the request's problem comes first in the reasons.
+    runs.push_back(run(cfg, request({.soh = ByteVec(40, 0xAB)})));
+    ASSERT_FALSE(runs.back().nap.problem.empty());
+    const policy::RadiusClient* client = &cfg.radius.clients[0];
+    const RecordContext contexts[] = {
+        {"instance-with-a-long-name", client, policy::IpAddress::v4(192, 0, 2, 77),
+         std::chrono::microseconds(1234)},
+        {"", nullptr, policy::IpAddress::v4(127, 0, 0, 1), {}},
+    };
+    store::DecisionRecord reused;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const auto& r = runs[pass == 0 ? i : runs.size() - 1 - i];
+            const RecordContext& ctx = contexts[(i + pass) % 2];
+            const server::ValidationResult* result = r.result ? &*r.result : nullptr;
+            fill_record(reused, ctx, r.nap, r.decision, result);
+            store::DecisionRecord fresh = record_of(ctx, r.nap, r.decision, result);
+            fresh.time = reused.time;  // the clock moved on
+            EXPECT_EQ(reused, fresh) << "pass " << pass << ", request " << i;
+        }
+    }
+}
+
 TEST(ServerdPipeline, PeapWrappedSohIsAnsweredPeapWrapped) {
     const auto cfg = make_config();
     for (const auto w : {radius::Wrapping::Bare, radius::Wrapping::PeapWrapper}) {

@@ -82,7 +82,7 @@ TEST_F(PgTest, TwoWritersInParallelIntoOneDatabase) {
         for (int i = 0; i < kEach; ++i) {
             DecisionRecord r = sample_record(base + i);
             r.instance = instance;
-            w.submit(std::move(r));
+            w.submit(r);
         }
     };
     std::thread ta(load, std::ref(a), "nps-a", 0);

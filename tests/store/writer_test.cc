@@ -248,7 +248,7 @@ TEST(AuditWriter, ARejectedBatchIsRetriedRecordByRecord) {
         DecisionRecord r = sample_record(i);
         if (i == 2)
             r.machine_name = "reject-me";
-        w.submit(std::move(r));
+        w.submit(r);
     }
     EXPECT_TRUE(w.flush(5s));
     EXPECT_EQ(w.stats().written, 3u);

@@ -84,5 +84,9 @@ struct RecordContext {
 [[nodiscard]] store::DecisionRecord record_of(const RecordContext& ctx, const NapRequest& request,
                                               const policy::Decision& decision,
                                               const server::ValidationResult* result);
+// The same into an existing record (every field assigned; its strings and vectors keep their
+// memory): napserver's workers reuse one record each.
+void fill_record(store::DecisionRecord& record, const RecordContext& ctx, const NapRequest& request,
+                 const policy::Decision& decision, const server::ValidationResult* result);
 
 }  // namespace opennap::serverd

@@ -82,7 +82,7 @@ class AuditWriter {
     AuditWriter& operator=(const AuditWriter&) = delete;
 
     // Thread-safe; never waits on I/O (only, on a full queue, up to max_block for room).
-    Submit submit(DecisionRecord record);
+    Submit submit(const DecisionRecord& record);
 
     // Waits until every record submitted before the call is written (or rejected), or until
     // `timeout`; returns true when they were.
