@@ -1,6 +1,6 @@
 // napserver's duplicate cache (src/serverd/dup_cache.h): new / in progress / answered, eviction of
-// the oldest at capacity and after the lifetime, and that a reused entry never carries the answer
-// of the request it held before.
+// the oldest of a full set and after the lifetime, and that a reused place never carries the
+// answer of the request it held before.
 #include "serverd/dup_cache.h"
 
 #include <gtest/gtest.h>
@@ -62,48 +62,67 @@ TEST(DupCache, EntriesExpireAfterTheLifetime) {
     EXPECT_EQ(cache.check(key(1), got), Seen::InProgress);
 }
 
-// At capacity the oldest go first; the entries that take their places (their node and buffer
-// reused) hold their own state and answers only, whatever the evicted ones held.
-TEST(DupCache, AtCapacityTheOldestGoAndReusedEntriesHoldOnlyTheirOwn) {
-    constexpr std::size_t kCapacity = 64;  // 4 per shard
+// One set (a capacity of 8): when its places are taken, the oldest request goes, in progress or
+// answered; the newest eight stay, each with its own state and answer.
+TEST(DupCache, AFullSetLetsItsOldestGo) {
+    DupCache cache(10s, 8);
+    std::vector<std::uint8_t> got;
+    for (std::uint32_t n = 0; n < 20; ++n) {
+        ASSERT_EQ(cache.check(key(n), got), Seen::New) << n;
+        if (n % 2 == 0)
+            cache.answered(key(n), answer_for(n));
+    }
+    for (std::uint32_t n = 19; n >= 12; --n) {
+        std::vector<std::uint8_t> a;
+        if (n % 2 == 0) {
+            EXPECT_EQ(cache.check(key(n), a), Seen::Answered) << n;
+            EXPECT_EQ(a, answer_for(n)) << n;
+        } else {
+            EXPECT_EQ(cache.check(key(n), a), Seen::InProgress) << n;
+        }
+    }
+    // Key 11 and older went; looking it up records it anew, which lets key 12 go.
+    EXPECT_EQ(cache.check(key(11), got), Seen::New);
+    EXPECT_EQ(cache.check(key(12), got), Seen::New);
+    // An answer for a request that went is not kept.
+    cache.answered(key(3), answer_for(3));
+    EXPECT_EQ(cache.check(key(3), got), Seen::New);
+}
+
+// Many requests through a small cache: at most `capacity` are kept, the newest are, and a place
+// taken over by a new request starts in progress, never with the answer it held before.
+TEST(DupCache, AtCapacityReusedPlacesHoldOnlyTheirOwn) {
+    constexpr std::size_t kCapacity = 64;  // 8 sets of 8
     DupCache cache(10s, kCapacity);
     std::vector<std::uint8_t> got;
     constexpr std::uint32_t kRequests = 5000;
     for (std::uint32_t n = 0; n < kRequests; ++n) {
         ASSERT_EQ(cache.check(key(n), got), Seen::New) << n;
-        // A reused entry starts in progress, never answered with the answer it held before.
         ASSERT_EQ(cache.check(key(n), got), Seen::InProgress) << n;
         if (n % 3 != 0)
             cache.answered(key(n), answer_for(n));
         else if (n % 2 == 0)
             cache.forget(key(n));
     }
+    // The newest request of all is surely kept.
+    std::vector<std::uint8_t> a;
+    EXPECT_EQ(cache.check(key(kRequests - 1), a), Seen::Answered);
+    EXPECT_EQ(a, answer_for(kRequests - 1));
+    // Newest first: a check() of a key that went records it anew (letting an older one go).
     std::size_t kept = 0;
-    std::size_t answered = 0;
-    for (std::uint32_t n = kRequests; n-- > 0;) {
-        std::vector<std::uint8_t> a;
-        // check() records the key as new when absent: look at each key once, newest first.
-        switch (cache.check(key(n), a)) {
-            case Seen::Answered:
-                ++kept;
-                ++answered;
-                EXPECT_EQ(a, answer_for(n)) << n;
-                break;
-            case Seen::InProgress:
-                ++kept;
-                EXPECT_TRUE(n % 3 == 0 && n % 2 != 0) << n;
-                break;
-            case Seen::New:
-                break;
-        }
-        if (kRequests - n > 4 * kCapacity)
-            break;
+    for (std::uint32_t n = kRequests; n-- > kRequests - 4 * kCapacity;) {
+        std::vector<std::uint8_t> b;
+        const Seen seen = cache.check(key(n), b);
+        if (seen == Seen::New)
+            continue;
+        ++kept;
+        if (seen == Seen::Answered)
+            EXPECT_EQ(b, answer_for(n)) << n;
+        else
+            EXPECT_TRUE(n % 3 == 0 && n % 2 != 0) << n;
     }
-    EXPECT_GT(answered, 0u);
     EXPECT_LE(kept, kCapacity);
-    // An answer for an entry evicted meanwhile is not kept.
-    cache.answered(key(0), answer_for(0));
-    EXPECT_EQ(cache.check(key(0), got), Seen::New);
+    EXPECT_GT(kept, kCapacity / 4);
 }
 
 }  // namespace
