@@ -60,7 +60,7 @@ TEST(PolicyConfig, EmptyTextGivesTheScalarDefaultsAndNoPolicies) {
     EXPECT_EQ(c.audit.store, AuditStore::sqlite);
     EXPECT_EQ(c.audit.sqlite_path, "/var/lib/opennap/audit.db");
     EXPECT_EQ(c.audit.postgresql, "");
-    EXPECT_EQ(c.audit.batch_size, 100u);
+    EXPECT_EQ(c.audit.batch_size, 1000u);
     EXPECT_EQ(c.audit.flush_interval, 1000ms);
     EXPECT_FALSE(c.metrics.listen.has_value());
     EXPECT_TRUE(c.shvs.empty());

@@ -121,7 +121,7 @@ struct AuditSettings {
     AuditStore store = AuditStore::sqlite;
     std::string sqlite_path = "/var/lib/opennap/audit.db";
     std::string postgresql;  // libpq conninfo; required when store is postgresql
-    std::uint32_t batch_size = 100;
+    std::uint32_t batch_size = 1000;
     std::chrono::milliseconds flush_interval{1000};
     friend bool operator==(const AuditSettings&, const AuditSettings&) = default;
 };

@@ -37,7 +37,7 @@ class Registry;
 namespace opennap::store {
 
 struct WriterOptions {
-    std::size_t batch_size = 100;                    // records per transaction, at most
+    std::size_t batch_size = 1000;                   // records per transaction, at most
     std::chrono::milliseconds flush_interval{1000};  // the longest a record waits in the queue
     std::size_t queue_capacity = 100'000;            // records queued (in memory), at most
     std::chrono::milliseconds max_block{100};        // how long submit() waits on a full queue
