@@ -187,16 +187,18 @@ audit_queue() {
     echo "$reply" | sed -n 's/^opennap_audit_queue_records \([0-9.e+]*\).*/\1/p' | head -1
 }
 
-# After a napserver run: waits until the records it left queued are written; prints how many
-# there were and the seconds that took (fractions of 0.1 s: the polling interval).
+# After a napserver run: waits until the records it left queued are written, down to less than
+# one batch (the rest waits for the writer's flush interval, idle time that is not catching up);
+# prints how many there were and the seconds that took (fractions of 0.1 s: the polling interval).
 drain_audit() {
-    local left start q
+    local left start q batch
+    batch=$(sed -n 's/^batch_size = \([0-9]*\).*/\1/p' "$tmp/server.toml")
     left=$(audit_queue)
     start=$(date +%s.%N)
     for _ in $(seq 1 600); do
         q=$(audit_queue)
         [ -n "$q" ] || break
-        awk -v q="$q" 'BEGIN { exit !(q < 100) }' && break
+        awk -v q="$q" -v b="${batch:-100}" 'BEGIN { exit !(q < b) }' && break
         sleep 0.1
     done
     echo "${left:-0} $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
