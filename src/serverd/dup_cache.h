@@ -63,7 +63,7 @@ struct DupKeyHash {
 class DupCache {
   public:
     DupCache(std::chrono::milliseconds lifetime, std::size_t capacity)
-        : lifetime_(lifetime),
+        : lifetime_(std::chrono::duration_cast<Clock::duration>(lifetime).count()),
           sets_(std::max<std::size_t>(1, capacity / kWays)),
           tags_(sets_ * kWays),
           places_(sets_ * kWays) {}
@@ -75,39 +75,34 @@ class DupCache {
         const std::size_t base = set_of(h) * kWays;
         const std::int64_t now = Clock::now().time_since_epoch().count();
         std::lock_guard lock(lock_of(h));
-        std::size_t victim = kWays;
-        for (std::size_t w = 0; w < kWays; ++w) {
-            const Tag& t = tags_[base + w];
-            if (t.hash == h && places_[base + w].key == k) {
-                if (t.expires > now) {
-                    const Place& p = places_[base + w];
-                    if (!p.answered)
-                        return Seen::InProgress;
-                    answer = p.answer;
-                    return Seen::Answered;
-                }
-                victim = w;  // expired: this request is new again, in the same place
-                break;
+        std::size_t victim = index_of(k, h);
+        if (victim != kNone) {
+            if (tags_[victim].expires > now) {
+                const Place& p = places_[victim];
+                if (!p.answered)
+                    return Seen::InProgress;
+                answer = p.answer;
+                return Seen::Answered;
             }
-        }
-        if (victim == kWays) {
-            victim = 0;
+            // expired: this request is new again, in the same place
+        } else {
+            victim = base;
             for (std::size_t w = 0; w < kWays; ++w) {
                 const Tag& t = tags_[base + w];
                 if (t.hash == kFree || t.expires <= now) {
-                    victim = w;
+                    victim = base + w;
                     break;
                 }
-                if (t.expires < tags_[base + victim].expires)
-                    victim = w;  // the oldest so far
+                if (t.expires < tags_[victim].expires)
+                    victim = base + w;  // the oldest so far
             }
         }
         // Expiry times strictly increase within a lock's sets, so that "the oldest" is always
         // the one that came first, even for two requests in the same clock tick.
         std::int64_t& last = last_expires_[set_of(h) % kLocks];
-        last = std::max(now + lifetime_ns(), last + 1);
-        tags_[base + victim] = Tag{h, last};
-        Place& p = places_[base + victim];
+        last = std::max(now + lifetime_, last + 1);
+        tags_[victim] = Tag{h, last};
+        Place& p = places_[victim];
         p.key = k;
         p.answered = false;
         p.answer.clear();  // keeps its memory for this request's answer
@@ -116,16 +111,16 @@ class DupCache {
     void answered(const DupKey& k, std::span<const std::uint8_t> answer) {
         const std::uint64_t h = hash_of(k);
         std::lock_guard lock(lock_of(h));
-        if (Place* p = find(k, h)) {
-            p->answer.assign(answer.begin(), answer.end());
-            p->answered = true;
+        if (const std::size_t i = index_of(k, h); i != kNone) {
+            places_[i].answer.assign(answer.begin(), answer.end());
+            places_[i].answered = true;
         }
     }
     void forget(const DupKey& k) {
         const std::uint64_t h = hash_of(k);
         std::lock_guard lock(lock_of(h));
-        if (Place* p = find(k, h))
-            tags_[static_cast<std::size_t>(p - places_.data())].hash = kFree;
+        if (const std::size_t i = index_of(k, h); i != kNone)
+            tags_[i].hash = kFree;
     }
 
   private:
@@ -144,20 +139,18 @@ class DupCache {
     static std::uint64_t hash_of(const DupKey& k) { return DupKeyHash{}(k) | 1; }
     std::size_t set_of(std::uint64_t h) const { return (h >> 7) % sets_; }
     std::mutex& lock_of(std::uint64_t h) { return locks_[set_of(h) % kLocks]; }
-    std::int64_t lifetime_ns() const {
-        return std::chrono::duration_cast<Clock::duration>(lifetime_).count();
-    }
-    // The place holding `k` (expired or not), or null.
-    Place* find(const DupKey& k, std::uint64_t h) {
+    static constexpr std::size_t kNone = ~std::size_t{0};
+    // The index of the place holding `k` (expired or not), or kNone.
+    std::size_t index_of(const DupKey& k, std::uint64_t h) const {
         const std::size_t base = set_of(h) * kWays;
-        for (std::size_t w = 0; w < kWays; ++w) {
-            if (tags_[base + w].hash == h && places_[base + w].key == k)
-                return &places_[base + w];
+        for (std::size_t i = base; i < base + kWays; ++i) {
+            if (tags_[i].hash == h && places_[i].key == k)
+                return i;
         }
-        return nullptr;
+        return kNone;
     }
 
-    std::chrono::milliseconds lifetime_;
+    std::int64_t lifetime_;  // steady_clock ticks
     std::size_t sets_;
     std::vector<Tag> tags_;      // kWays per set, set by set
     std::vector<Place> places_;  // the same order

@@ -14,11 +14,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <span>
 #include <thread>
-#include <unordered_map>
 
 #include "dup_cache.h"
 #include "opennap/policy/evaluate.h"

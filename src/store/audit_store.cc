@@ -293,8 +293,7 @@ StoreResult<DecisionRecord> decode_row(const RawRow& row, const std::string& whe
 namespace {
 
 StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
-                                   const std::string& where, const DecisionRecord* previous,
-                                   const EncodedRow* previous_row) {
+                                   const std::string& where, const std::string* reasons) {
     auto rejected = [&](std::string field, std::string message) {
         return std::unexpected(
             StoreError{StoreError::Kind::Rejected, where,
@@ -346,13 +345,7 @@ StoreResult<EncodedRow> encode_row(const DecisionRecord& in, std::size_t index,
     e.extended_state = extended_state_name(r.extended_state);
     e.remediation_group = r.remediation_group;
     e.url = r.url;
-    if (previous != nullptr) {
-        const DecisionRecord& p = previous_row->sanitized ? *previous_row->sanitized : *previous;
-        if (p.reasons == r.reasons)
-            e.reasons = previous_row->reasons;
-    }
-    if (e.reasons.empty())  // never empty when encoded: "[]" at least
-        e.reasons = encode_reasons(r.reasons);
+    e.reasons = reasons != nullptr ? *reasons : encode_reasons(r.reasons);
     e.latency_us = r.latency_us;
     return e;
 }
@@ -364,8 +357,9 @@ StoreResult<std::vector<EncodedRow>> encode_batch(std::span<const DecisionRecord
     std::vector<EncodedRow> rows;
     rows.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto e = i == 0 ? encode_row(batch[i], i, where, nullptr, nullptr)
-                        : encode_row(batch[i], i, where, &batch[i - 1], &rows.back());
+        // Equal reasons as given are equal once sanitized too (sanitize() is a function of them).
+        const bool same = i > 0 && batch[i].reasons == batch[i - 1].reasons;
+        auto e = encode_row(batch[i], i, where, same ? &rows.back().reasons : nullptr);
         if (!e)
             return std::unexpected(e.error());
         rows.push_back(std::move(*e));

@@ -78,9 +78,9 @@ struct EncodedRow {
 
 // Checks and encodes every record of a batch; the first rejected record (a time out of range or
 // an enum value outside its documented set) fails the batch, its message naming the record's
-// index in the batch. A record
-// whose reasons are those of the record before it (most of a busy server's batch: the same SHV
-// results give the same lines) takes that record's encoded reasons instead of encoding them again.
+// index in the batch. A record whose reasons are those of the record before it (most of a busy
+// server's batch: the same SHV results give the same lines) takes that record's encoded reasons
+// instead of encoding them again.
 [[nodiscard]] StoreResult<std::vector<EncodedRow>> encode_batch(
     std::span<const DecisionRecord> batch, const std::string& where);
 
