@@ -1028,19 +1028,28 @@ class RemoteAgent::Impl {
     // An SHA's ProcessSoHResponse outcome, sent to the daemon when it differs from the last one
     // sent for that binding (an identical outcome would change nothing there).
     void report_outcome(BindingToken token, const v1::CallbackReply& answer) {
+        // The outcome is built and serialized in objects of the thread's, which keep their memory:
+        // the same outcome as last time (the usual case) allocates nothing and sends nothing.
+        // Nothing below runs callbacks, so no nested use on this thread can overwrite them.
+        thread_local v1::ShaOutcome o;
+        thread_local std::string bytes;
+        o.set_hresult(answer.hresult());
+        o.set_fixup_hresult(answer.fixup_hresult());
+        if (answer.has_fixup()) {
+            *o.mutable_fixup() = answer.fixup();
+        } else {
+            o.clear_fixup();
+        }
+        bytes.clear();
+        (void)o.SerializeToString(&bytes);
         v1::Request rq;
-        auto* o = rq.mutable_sha_outcome();
-        o->set_hresult(answer.hresult());
-        o->set_fixup_hresult(answer.fixup_hresult());
-        if (answer.has_fixup())
-            *o->mutable_fixup() = answer.fixup();
-        std::string bytes = o->SerializeAsString();
         {
             std::lock_guard lock(mu);
             auto it = bindings.find(token);
             if (it == bindings.end() || it->second.last_outcome == bytes)
                 return;
-            it->second.last_outcome = std::move(bytes);
+            it->second.last_outcome = bytes;
+            *rq.mutable_sha_outcome() = o;
             rq.set_binding(it->second.remote);
             if (is_server_unavailable(HResult(answer.hresult()))) {
                 it->second.dropped = true;  // the agent unbinds it
@@ -1119,12 +1128,21 @@ class RemoteAgent::Impl {
                     if (sha) {
                         const auto& rq = cb.sha_process_soh_response();
                         auto corr = ipc::correlation_from_proto(rq.correlation_id(), "corr");
-                        auto resp = ipc::soh_from_proto(rq.response(), "response");
+                        // Parsed into an SoH of the thread's that keeps its memory from one
+                        // response to the next (taken back from the request below; a callback
+                        // nested in this one finds it empty and only allocates).
+                        thread_local SoH scratch;
                         agent::ShaRequest req(corr ? *corr : CorrelationId{}, nullptr, owner.id);
-                        if (resp)
-                            req.set_response(std::move(*resp),
+                        if (auto r = ipc::soh_from_tlvs_into(rq.response(), scratch, "response")) {
+                            req.set_response(std::move(scratch),
                                              static_cast<std::uint8_t>(rq.response_flags()));
+                        } else {
+                            spdlog::warn("napagent: ProcessSoHResponse for SHA {}: {}", owner.id,
+                                         r.error().message());
+                        }
                         const Status s = sha->process_soh_response(req);
+                        if (auto back = req.take_response())
+                            scratch = std::move(*back);
                         set(s);
                         if (!is_server_unavailable(s)) {
                             auto fix = sha->get_fixup_info();

@@ -178,6 +178,67 @@ ConvertResult<SoH> soh_from_proto(const v1::SoH& in, std::string_view field) {
     return out;
 }
 
+void append_tlvs(const SoH& soh, std::string& out) {
+    std::size_t n = out.size();
+    for (const SoHAttribute& a : soh.attributes)
+        n += 4 + a.value.size();
+    out.reserve(n);
+    for (const SoHAttribute& a : soh.attributes) {
+        const auto len = static_cast<std::uint16_t>(a.value.size());
+        const char head[4] = {static_cast<char>(a.type >> 8), static_cast<char>(a.type & 0xff),
+                              static_cast<char>(len >> 8), static_cast<char>(len & 0xff)};
+        out.append(head, sizeof head);
+        out.append(reinterpret_cast<const char*>(a.value.data()), a.value.size());
+    }
+}
+
+std::expected<void, ConvertError> soh_from_tlvs_into(std::string_view in, SoH& out,
+                                                     std::string_view field) {
+    std::size_t i = 0;
+    std::size_t at = 0;
+    while (at < in.size()) {
+        const auto fail = [&](std::string reason) {
+            return error(join(field, indexed("attributes", static_cast<int>(i)) + " at offset " +
+                                         std::to_string(at)),
+                         std::move(reason));
+        };
+        if (i == maxSoHAttributeCount)
+            return fail("more than " + std::to_string(maxSoHAttributeCount) + " attributes");
+        if (in.size() - at < 4) {
+            return fail("TLV header cut short (" + std::to_string(in.size() - at) + " of 4 bytes)");
+        }
+        const auto byte = [&](std::size_t k) {
+            return static_cast<std::uint16_t>(static_cast<unsigned char>(in[at + k]));
+        };
+        const auto type = static_cast<std::uint16_t>(byte(0) << 8 | byte(1));
+        const std::size_t len = static_cast<std::size_t>(byte(2) << 8 | byte(3));
+        if (len > maxSoHAttributeSize) {
+            return fail("length " + std::to_string(len) + ", more than " +
+                        std::to_string(maxSoHAttributeSize));
+        }
+        if (in.size() - at - 4 < len) {
+            return fail("length " + std::to_string(len) + " runs past the end (" +
+                        std::to_string(in.size() - at - 4) + " bytes left)");
+        }
+        const auto* v = reinterpret_cast<const std::uint8_t*>(in.data() + at + 4);
+        if (i == out.attributes.size())
+            out.attributes.emplace_back();
+        out.attributes[i].type = type;
+        out.attributes[i].value.assign(v, v + len);
+        ++i;
+        at += 4 + len;
+    }
+    out.attributes.resize(i);
+    return {};
+}
+
+ConvertResult<SoH> soh_from_tlvs(std::string_view in, std::string_view field) {
+    SoH out;
+    if (auto r = soh_from_tlvs_into(in, out, field); !r)
+        return std::unexpected(std::move(r.error()));
+    return out;
+}
+
 // ---- CorrelationId
 // -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "agent/harness.h"
+#include "opennap/soh/tlv.h"
 #include "support/daemon.h"
 
 namespace opennap::client {
@@ -109,6 +110,18 @@ TEST_F(RemoteAgentTest, FullExchangeOverTheSocket) {
         std::lock_guard lock(sha->mu);
         return sha->responses == 1;
     }));
+    {
+        // Its response came over the socket as TLVs (ShaRequest.response): the System-Health-ID
+        // first, then the SHV's attributes, each as it was in the SoHR.
+        std::lock_guard lock(sha->mu);
+        ASSERT_EQ(sha->last_response.attributes.size(), 2u);
+        EXPECT_EQ(sha->last_response.attributes[0].type, soh::tlv_type::kSystemHealthId);
+        EXPECT_EQ(sha->last_response.attributes[0].value,
+                  (std::vector<std::uint8_t>{0x00, 0x01, 0x37, 0xF0}));
+        EXPECT_EQ(sha->last_response.attributes[1].type, soh::tlv_type::kComplianceResultCodes);
+        EXPECT_EQ(sha->last_response.attributes[1].value,
+                  (std::vector<std::uint8_t>{0x00, 0x00, 0x00, 0x00}));
+    }
     EXPECT_EQ(remote->system_isolation().info.isolation_state, IsolationState::NotRestricted);
 
     // A second exchange is answered from the SHA's cached SoH without asking it.

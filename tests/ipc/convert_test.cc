@@ -118,6 +118,69 @@ TEST(IpcConvert, SoHErrors) {
     EXPECT_EQ(soh_from_proto(p).error(), cerr("SoH.attributes", "101 attributes, more than 100"));
 }
 
+TEST(IpcConvert, SoHTlvsAreTypeLengthValueBigEndian) {
+    SoH soh;
+    soh.attributes.push_back({0x0002, {0x00, 0x01, 0x37, 0x00}});
+    soh.attributes.push_back({0x1234, {}});
+    soh.attributes.push_back({0xFFFF, {0xAB}});
+    std::string out = "x";  // appended to
+    append_tlvs(soh, out);
+    EXPECT_EQ(out, raw({'x', 0x00, 0x02, 0x00, 0x04, 0x00, 0x01, 0x37, 0x00, 0x12, 0x34, 0x00, 0x00,
+                        0xFF, 0xFF, 0x00, 0x01, 0xAB}));
+    auto back = soh_from_tlvs(std::string_view(out).substr(1));
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, soh);
+    EXPECT_EQ(soh_from_tlvs("")->attributes.size(), 0u);
+}
+
+TEST(IpcConvert, SoHTlvsRoundTripAtTheLimits) {
+    for (const std::size_t n : {1u, 5u}) {
+        const SoH soh = test::sample_soh(n);
+        std::string t;
+        append_tlvs(soh, t);
+        EXPECT_EQ(*soh_from_tlvs(t), soh);
+    }
+    SoH big;
+    big.attributes.push_back({0xFFFF, std::vector<std::uint8_t>(maxSoHAttributeSize, 7)});
+    while (big.attributes.size() < maxSoHAttributeCount)
+        big.attributes.push_back({2, {}});
+    std::string t;
+    append_tlvs(big, t);
+    auto back = soh_from_tlvs(t);
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, big);
+    // One attribute more is refused.
+    t += raw({0x00, 0x02, 0x00, 0x00});
+    EXPECT_EQ(soh_from_tlvs(t, "ShaRequest.response").error(),
+              cerr("ShaRequest.response.attributes[100] at offset " + std::to_string(t.size() - 4),
+                   "more than 100 attributes"));
+}
+
+TEST(IpcConvert, SoHTlvsErrorsNameTheAttributeAndOffset) {
+    std::string t;
+    append_tlvs(test::sample_soh(2), t);
+    const std::size_t whole = t.size();
+    // Cut at every byte: each cut inside an attribute is an error at that attribute.
+    for (std::size_t cut = 0; cut < whole; ++cut) {
+        auto r = soh_from_tlvs(std::string_view(t).substr(0, cut));
+        std::string again;
+        if (r) {
+            append_tlvs(*r, again);
+            EXPECT_EQ(again, t.substr(0, cut)) << cut;  // cut on an attribute boundary
+        } else {
+            EXPECT_NE(r.error().field.find("SoH.attributes["), std::string::npos) << cut;
+        }
+    }
+    EXPECT_EQ(soh_from_tlvs(raw({0x00, 0x02, 0x00})).error(),
+              cerr("SoH.attributes[0] at offset 0", "TLV header cut short (3 of 4 bytes)"));
+    EXPECT_EQ(soh_from_tlvs(raw({0x00, 0x02, 0x00, 0x00, 0x00, 0x07, 0x00, 0x05, 1, 2})).error(),
+              cerr("SoH.attributes[1] at offset 4", "length 5 runs past the end (2 bytes left)"));
+    std::string over = raw({0x00, 0x07, 0x0F, 0xA1});  // 4001
+    over += std::string(4001, 'x');
+    EXPECT_EQ(soh_from_tlvs(over).error(),
+              cerr("SoH.attributes[0] at offset 0", "length 4001, more than 4000"));
+}
+
 // ---- CorrelationId
 // -------------------------------------------------------------------------------
 

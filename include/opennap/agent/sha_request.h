@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "opennap/agent/result.h"
 #include "opennap/core/ids.h"
@@ -34,6 +35,10 @@ class ShaRequest {
     // The SoH the agent holds in its cache for this SHA (pre-set before GetSoHRequest), or the one
     // set by set_soh_request; NAP_E_NO_CACHED_SOH when there is none.
     [[nodiscard]] Result<SoH> soh_request() const;
+    // Whether soh_request() would return an SoH (without copying it).
+    [[nodiscard]] bool has_soh_request() const noexcept {
+        return new_soh_.has_value() || cached_ != nullptr;
+    }
     [[nodiscard]] bool cache_flag() const noexcept { return cache_flag_; }
     // True once the SHA has called set_soh_request.
     [[nodiscard]] bool has_new_soh() const noexcept { return new_soh_.has_value(); }
@@ -49,6 +54,11 @@ class ShaRequest {
         response_flags_ = flags;
     }
     [[nodiscard]] std::optional<SoH> take_new_soh() { return std::move(new_soh_); }
+    [[nodiscard]] std::optional<SoH> take_response() { return std::exchange(response_, {}); }
+    // The response soh_response() copies, without the copy; nullptr outside ProcessSoHResponse.
+    [[nodiscard]] const SoH* response_ptr() const noexcept {
+        return response_ ? &*response_ : nullptr;
+    }
 
   private:
     CorrelationId correlation_id_;

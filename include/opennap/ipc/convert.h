@@ -64,6 +64,16 @@ using ConvertResult = std::expected<T, ConvertError>;
 
 void to_proto(const SoH& soh, v1::SoH& out);
 [[nodiscard]] ConvertResult<SoH> soh_from_proto(const v1::SoH& in, std::string_view field = "SoH");
+// An SoH as the TLVs of its attributes, in order: type and length as 16-bit big-endian numbers,
+// then the value (the compact form of ShaRequest.response). Appends to `out`. Precondition:
+// soh.is_valid() attribute sizes (each value at most maxSoHAttributeSize bytes).
+void append_tlvs(const SoH& soh, std::string& out);
+// The reverse, with the limits above; an error names the attribute, its offset and what is wrong.
+[[nodiscard]] ConvertResult<SoH> soh_from_tlvs(std::string_view in, std::string_view field = "SoH");
+// The same into `out`, reusing the memory of the attributes it holds (what it held is replaced;
+// on an error its contents are unspecified).
+[[nodiscard]] std::expected<void, ConvertError> soh_from_tlvs_into(std::string_view in, SoH& out,
+                                                                   std::string_view field = "SoH");
 
 void to_proto(const CorrelationId& id, v1::CorrelationId& out);
 [[nodiscard]] ConvertResult<CorrelationId> correlation_from_proto(

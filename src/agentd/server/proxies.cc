@@ -97,7 +97,7 @@ agent::Status ShaProxy::get_soh_request(agent::ShaRequest& request) {
     auto session = session_.lock();
     if (!session)
         return hr::RPC_S_SERVER_UNAVAILABLE;
-    const bool cached = request.soh_request().has_value();
+    const bool cached = request.has_soh_request();
     if (cached && fresh_.load() && session->server().opt.answer_from_cache)
         return hr::S_OK;  // the cached SoH is used (docs/ipc.md, "Answering from the cache")
     session.reset();
@@ -135,13 +135,16 @@ agent::Status ShaProxy::get_soh_request(agent::ShaRequest& request) {
 agent::Status ShaProxy::process_soh_response(agent::ShaRequest& request) {
     if (session_.expired())
         return hr::RPC_S_SERVER_UNAVAILABLE;
-    auto response = request.soh_response();
-    if (!response)
-        return response.error();
-    v1::Callback cb;
-    auto* rq = cb.mutable_sha_process_soh_response();
+    const SoH* response = request.response_ptr();
+    if (response == nullptr)
+        return hr::NAP_E_NOT_PENDING;
+    // One envelope per thread, filled in place each time: its messages and strings keep their
+    // memory, so a notification allocates nothing once the first one has been made.
+    thread_local v1::Envelope env;
+    auto* rq = env.mutable_callback()->mutable_sha_process_soh_response();
     ipc::to_proto(request.correlation_id(), *rq->mutable_correlation_id());
-    ipc::to_proto(*response, *rq->mutable_response());
+    rq->mutable_response()->clear();
+    ipc::append_tlvs(*response, *rq->mutable_response());
     rq->set_response_flags(request.response_flags());
     // Asynchronous and unanswered: the SHA's library reports ProcessSoHResponse's result and
     // GetFixupInfo's (ShaOutcome) when they differ from what it reported last, and outcome()
@@ -150,7 +153,7 @@ agent::Status ShaProxy::process_soh_response(agent::ShaRequest& request) {
     auto session = session_.lock();
     if (!session)
         return hr::RPC_S_SERVER_UNAVAILABLE;
-    session->notify(caller().binding, cb);
+    session->notify(caller().binding, env);
     t_fixup_after_process = this;
     return hr::S_OK;
 }

@@ -218,9 +218,14 @@ bool Session::call(BindingToken binding, v1::Callback& callback, CallbackDone do
 
 void Session::notify(BindingToken binding, v1::Callback& callback) {
     v1::Envelope env;
-    callback.set_binding(binding);
-    callback.set_one_way(true);
     *env.mutable_callback() = std::move(callback);
+    notify(binding, env);
+}
+
+void Session::notify(BindingToken binding, v1::Envelope& env) {
+    auto* callback = env.mutable_callback();
+    callback->set_binding(binding);
+    callback->set_one_way(true);
     send(env, /*lazy=*/true);
 }
 

@@ -100,6 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
     bool call(BindingToken binding, v1::Callback& callback, CallbackDone done, HResult* why);
     // Thread-safe. Sends a callback for `binding` that wants no answer.
     void notify(BindingToken binding, v1::Callback& callback);
+    // The same for an envelope whose callback is set; the envelope is left as it is (for reuse).
+    void notify(BindingToken binding, v1::Envelope& env);
     // I/O thread: closes the connection and cleans up its bindings and connections.
     void close(const std::string& reason);
     // Thread-safe.
