@@ -31,6 +31,7 @@ inline constexpr std::uint8_t kMagic1 = 'N';
 inline constexpr std::uint8_t kProtocolVersion = 1;
 // The message schema version the Hello exchange negotiates (napagent.proto). Version 2: the client
 // chooses connection keys and creates connections in reserved slots without a round trip.
+// Version 3: an SHA's ProcessSoHResponse carries its response as TLVs (ShaRequest.response).
 inline constexpr std::uint32_t kMessageVersion = 3;
 inline constexpr std::size_t kHeaderSize = 8;
 // Default bound on a frame body, both directions (the daemon's max_frame_size setting).
