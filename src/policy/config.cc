@@ -274,7 +274,7 @@ class ConfigChecker : public TomlChecker {
         constexpr std::string_view p = "server";
         check_keys(t, p, {"log_level", "workers", "shv_timeout_ms", "name", "description"});
         one_of(t, p, "log_level", kLogLevels, out.log_level);
-        integer(t, p, "workers", out.workers, 1, 256);
+        integer(t, p, "workers", out.workers, 0, 256);
         milliseconds(t, p, "shv_timeout_ms", out.shv_timeout, 10, 60000);
         text(t, p, "name", out.name, 255, true);
         text(t, p, "description", out.description, 1024, true);

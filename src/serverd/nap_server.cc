@@ -1,8 +1,8 @@
 #include "opennap/serverd/nap_server.h"
 
-#include <linux/filter.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -100,26 +100,6 @@ std::expected<std::shared_ptr<server::ShvHost>, std::string> make_host(
     return host;
 }
 
-// The kernel hands each datagram to one socket of the SO_REUSEPORT group; by default it picks by
-// the hash of the source address and port, so a few RADIUS clients (one proxy, a pair of VPN
-// gateways) keep some workers idle while another queues everything. A classic BPF program on the
-// group picks a socket at random per datagram instead: the workers share the load whatever the
-// sources (nothing depends on which worker answers: the duplicate cache is shared). On failure
-// the kernel's hash stays in force.
-void spread_at_random(int fd, std::size_t sockets, const std::string& where) {
-    sock_filter code[] = {
-        {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_RANDOM)},
-        {BPF_ALU | BPF_MOD | BPF_K, 0, 0, static_cast<std::uint32_t>(sockets)},
-        {BPF_RET | BPF_A, 0, 0, 0},
-    };
-    sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
-    if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) != 0)
-        spdlog::warn(
-            "{}: cannot spread datagrams over the workers at random ({}); the kernel "
-            "picks a worker by the source address and port",
-            where, std::strerror(errno));
-}
-
 }  // namespace
 
 // ---- the server
@@ -139,6 +119,15 @@ class NapServer::Impl {
     // Up to kBatch datagrams for recvmmsg / sendmmsg: message i is wired once to buffer i and
     // address i; a call sets only the lengths.
     static constexpr unsigned kBatch = 32;
+    // Datagrams a worker takes from the shared socket at a time. The workers share one socket
+    // per address, so a request waits only while every worker is busy, never behind a worker the
+    // kernel has descheduled (with a socket each, what the kernel queued on that worker's socket
+    // waited for it: at 64 requests in flight on 2 cores, a p99 of 4 ms). Taking few at a time
+    // keeps that so: a worker preempted in the middle of its batch holds up only the rest of
+    // it. docs/napserver.md, "Threads and memory".
+    static constexpr unsigned kReceiveBatch = 4;
+    // Batches a worker reads in one go before it lets its other handlers run.
+    static constexpr int kRounds = 32;
     struct Datagrams {
         std::array<std::array<std::uint8_t, 4096>, kBatch> bufs;
         std::array<mmsghdr, kBatch> msgs{};
@@ -431,11 +420,20 @@ class NapServer::Impl {
         done_one();
     }
 
-    // Reads what the socket has (in batches of up to 32), then waits again.
+    // Waits until the socket is readable, then reads it.
     void arm(Worker& w, asio::ip::udp::socket& s) {
         s.async_wait(asio::socket_base::wait_read, [this, &w, &s](const asio::error_code& ec) {
             if (ec || stopping.load())
                 return;
+            read(w, s);
+        });
+    }
+
+    // Reads and answers what the socket has, kReceiveBatch datagrams at a time, then waits
+    // again. After kRounds batches with more still there, it goes on after the worker's other
+    // handlers instead: waiting now would leave those datagrams until the next one arrives.
+    void read(Worker& w, asio::ip::udp::socket& s) {
+        {
             // The batch's buffers and headers are the thread's, set up once: zeroing 6 KiB of
             // headers and addresses on every wake-up showed in the profile.
             static thread_local Datagrams batch;
@@ -443,14 +441,17 @@ class NapServer::Impl {
             auto& msgs = batch.msgs;
             auto& from = batch.addr;
             const int fd = s.native_handle();
-            for (int rounds = 0; rounds < 8; ++rounds) {
-                for (unsigned i = 0; i < kBatch; ++i) {
+            bool drained = false;
+            for (int rounds = 0; rounds < kRounds && !drained; ++rounds) {
+                for (unsigned i = 0; i < kReceiveBatch; ++i) {
                     msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // in and out
                     msgs[i].msg_hdr.msg_flags = 0;
                 }
-                const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-                if (n <= 0)
+                const int n = ::recvmmsg(fd, msgs.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
+                if (n <= 0) {
+                    drained = true;
                     break;
+                }
                 w.received.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
                 w.outbox.fd = fd;
                 t_outbox = &w.outbox;
@@ -464,11 +465,17 @@ class NapServer::Impl {
                 }
                 t_outbox = nullptr;
                 flush(w.outbox);
-                if (static_cast<unsigned>(n) < kBatch)
-                    break;
+                drained = static_cast<unsigned>(n) < kReceiveBatch;
             }
-            arm(w, s);
-        });
+            if (!drained) {
+                asio::post(w.io, [this, &w, &s] {
+                    if (!stopping.load())
+                        read(w, s);
+                });
+                return;
+            }
+        }
+        arm(w, s);
     }
 };
 
@@ -489,7 +496,9 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
     auto st = std::make_shared<State>();
     st->host = std::move(*host);
     st->generation = 1;
-    const unsigned nworkers = std::max(1u, config.server.workers);
+    const unsigned nworkers = config.server.workers != 0
+                                  ? config.server.workers
+                                  : std::max(1u, std::thread::hardware_concurrency());
     const auto listen = config.radius.listen;
     st->config = std::move(config);
     im.state = st;
@@ -511,10 +520,25 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
             asio::ip::udp::endpoint where(addr, actual.port);
             auto sock = std::make_unique<asio::ip::udp::socket>(w->io);
             asio::error_code ec;
+            if (&w != &im.workers.front()) {
+                // The same socket, through a descriptor of this worker's own (each worker's
+                // io_context registers it in its own epoll set).
+                const int fd = ::dup(im.workers.front()->sockets.back()->native_handle());
+                if (fd < 0) {
+                    return std::unexpected("cannot share the socket on " + ep.to_string() +
+                                           " with a worker: " + std::strerror(errno));
+                }
+                sock->assign(where.protocol(), fd, ec);
+                if (ec) {
+                    ::close(fd);
+                    return std::unexpected("cannot share the socket on " + ep.to_string() +
+                                           " with a worker: " + ec.message());
+                }
+                w->sockets.push_back(std::move(sock));
+                continue;
+            }
             sock->open(where.protocol(), ec);
             if (!ec) {
-                const int one = 1;
-                ::setsockopt(sock->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
                 const int rcvbuf = 4 << 20;
                 ::setsockopt(sock->native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
                 if (!ep.address.is_v4())
@@ -523,12 +547,9 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
             }
             if (ec)
                 return std::unexpected("cannot listen on " + ep.to_string() + ": " + ec.message());
-            actual.port = sock->local_endpoint().port();  // the others share the chosen port
+            actual.port = sock->local_endpoint().port();
             w->sockets.push_back(std::move(sock));
         }
-        if (im.workers.size() > 1)
-            spread_at_random(im.workers.front()->sockets.back()->native_handle(), im.workers.size(),
-                             ep.to_string());
         im.bound.push_back(actual);
     }
     for (std::size_t i = 0; i < im.workers.size(); ++i) {

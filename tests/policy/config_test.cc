@@ -48,7 +48,7 @@ IpAddress ip(std::string_view s) {
 TEST(PolicyConfig, EmptyTextGivesTheScalarDefaultsAndNoPolicies) {
     const ServerConfig c = parse_ok("");
     EXPECT_EQ(c.server.log_level, LogLevel::info);
-    EXPECT_EQ(c.server.workers, 4u);
+    EXPECT_EQ(c.server.workers, 0u);  // one per CPU core
     EXPECT_EQ(c.server.shv_timeout, 2000ms);
     EXPECT_EQ(c.server.name, "");
     EXPECT_EQ(c.server.description, "OpenNAP health policy server");
@@ -429,8 +429,8 @@ TEST(PolicyConfig, WrongTypesAndRanges) {
     EXPECT_EQ(error("server = 3\n"), "1:1: server: expected a table, got an integer");
     EXPECT_EQ(error("[server]\nworkers = \"4\"\n"),
               "2:1: server.workers: expected an integer, got a string");
-    EXPECT_EQ(error("[server]\nworkers = 0\n"),
-              "2:1: server.workers: must be between 1 and 256, got 0");
+    EXPECT_EQ(error("[server]\nworkers = 257\n"),
+              "2:1: server.workers: must be between 0 and 256, got 257");
     EXPECT_EQ(error("[server]\nshv_timeout_ms = 60001\n"),
               "2:1: server.shv_timeout_ms: must be between 10 and 60000, got 60001");
     EXPECT_EQ(error("[server]\nlog_level = \"verbose\"\n"),
@@ -664,7 +664,7 @@ TEST(PolicyConfig, WshaSettingsHookSeesEveryTableAndReportsInPlace) {
         checker.check_keys(settings, key, {"firewall"});
     };
     const auto all = errors(R"([server]
-workers = 0
+workers = 257
 [[shv]]
 kind = "wsha"
 [shv.settings]
@@ -678,7 +678,7 @@ anything = "goes"
 )",
                             options);
     ASSERT_EQ(all.size(), 2u);
-    EXPECT_EQ(all[0], "2:1: server.workers: must be between 1 and 256, got 0");
+    EXPECT_EQ(all[0], "2:1: server.workers: must be between 0 and 256, got 257");
     EXPECT_EQ(all[1], "6:1: shv[0].settings.firewal: unknown key (did you mean \"firewall\"?)");
     EXPECT_EQ(seen, (std::vector<std::string>{"shv[0].settings"}));
     // A wsha entry without a settings table is checked too (an empty table).
@@ -876,7 +876,7 @@ TEST(PolicyConfig, RemediationGroupMistakes) {
 
 TEST(PolicyConfig, EveryMistakeIsCollectedAndSorted) {
     const auto all = errors(R"([server]
-workers = 0
+workers = 300
 log_level = "loud"
 [radius]
 listen = ["nowhere"]
@@ -900,13 +900,13 @@ flush_interval_ms = 5
     EXPECT_EQ(all[6].substr(0, 3), "14:");
     // parse_config returns the first.
     auto r = parse_config(R"([server]
-workers = 0
+workers = 300
 log_level = "loud"
 )",
                           "x.toml");
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().to_string(),
-              "x.toml:2:1: server.workers: must be between 1 and 256, got 0");
+              "x.toml:2:1: server.workers: must be between 0 and 256, got 300");
 }
 
 TEST(PolicyConfig, ErrorText) {
@@ -983,7 +983,7 @@ TEST(PolicyConfig, LoadReportsErrorsWithTheFileName) {
     auto r = load_config(conf);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().to_string(),
-              conf.string() + ":2:1: server.workers: must be between 1 and 256, got 999");
+              conf.string() + ":2:1: server.workers: must be between 0 and 256, got 999");
 }
 
 }  // namespace

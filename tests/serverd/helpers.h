@@ -268,6 +268,11 @@ class UdpClient {
         a.sin_family = AF_INET;
         ::inet_pton(AF_INET, source, &a.sin_addr);
         ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        // Room for a burst's answers (about 1.3 KiB each in the kernel's accounting; the default
+        // 208 KiB is full after about 160). As root, beyond net.core.rmem_max.
+        const int rcvbuf = 1 << 20;
+        if (::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     }
     ~UdpClient() { ::close(fd_); }
     UdpClient(const UdpClient&) = delete;

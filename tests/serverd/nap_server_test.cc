@@ -152,29 +152,40 @@ TEST_F(ServerdFrontEnd, RetransmissionIsAnsweredFromTheCache) {
     EXPECT_TRUE(wait_for([&] { return decisions() == 3; })) << decisions();
 }
 
-// One RADIUS client (one source address and port, as a proxy in front of napserver is) is served
-// by every worker, not by the one its address hashes to; a retransmission that reaches another
-// worker than the original is still answered from the shared duplicate cache.
-TEST_F(ServerdFrontEnd, OneClientsRequestsSpreadOverEveryWorker) {
+// The workers share one socket: a burst from one RADIUS client (one source address and port, as
+// a proxy in front of napserver is) is taken by whichever workers are free, not queued for the
+// one its address hashes to; each request is decided and answered once, and a retransmission
+// that reaches another worker than the original is answered from the shared duplicate cache.
+TEST_F(ServerdFrontEnd, OneClientsBurstIsSharedByTheWorkers) {
     ConfigOptions o;
     o.workers = 4;
     start(o);
     UdpClient c;
-    constexpr int kRequests = 64;  // all on one worker by chance: 4 * (1/4)^64
+    constexpr int kRequests = 200;
     std::vector<ByteVec> sent;
     for (int i = 0; i < kRequests; ++i) {
         sent.push_back(request(
             {.identifier = static_cast<std::uint8_t>(i), .soh = ssoh(healthy_entry(), "pc")}));
-        ASSERT_TRUE(c.exchange(port_, sent.back())) << "request " << i;
+    }
+    // In bursts of 50 (fewer than a default receive buffer holds, should the client not run as
+    // root).
+    constexpr int kBurst = 50;
+    for (int first = 0; first < kRequests; first += kBurst) {
+        for (int i = first; i < first + kBurst; ++i)
+            c.send(port_, sent[static_cast<std::size_t>(i)]);
+        for (int i = first; i < first + kBurst; ++i)
+            ASSERT_TRUE(c.receive(5s)) << "no answer for the burst's request " << i;
     }
     const auto per_worker = server_->stats().per_worker;
     ASSERT_EQ(per_worker.size(), 4u);
     std::uint64_t total = 0;
-    for (std::size_t w = 0; w < per_worker.size(); ++w) {
-        EXPECT_GT(per_worker[w], 0u) << "worker " << w << " received nothing";
-        total += per_worker[w];
+    int busy = 0;
+    for (const auto n : per_worker) {
+        total += n;
+        busy += n > 0 ? 1 : 0;
     }
     EXPECT_EQ(total, static_cast<std::uint64_t>(kRequests));
+    EXPECT_GE(busy, 2) << "one worker took the whole burst";
     for (const auto& rq : sent)
         ASSERT_TRUE(c.exchange(port_, rq));  // each retransmission lands on any worker
     EXPECT_TRUE(wait_for([&] { return server_->stats().answered == 2 * kRequests; }));
@@ -182,8 +193,7 @@ TEST_F(ServerdFrontEnd, OneClientsRequestsSpreadOverEveryWorker) {
 }
 
 // A burst queues up at one worker, which reads it in batches and answers each batch in one
-// sendmmsg (full batches flush their outbox as it fills): every request is answered exactly
-// once, with the answer that belongs to it.
+// sendmmsg: every request is answered exactly once, with the answer that belongs to it.
 TEST_F(ServerdFrontEnd, ABurstIsAnsweredInBatchesEachRequestOnce) {
     ConfigOptions o;
     o.workers = 1;

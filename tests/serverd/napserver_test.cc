@@ -156,9 +156,10 @@ TEST_F(Napserver, RetransmissionIsAnsweredFromTheCacheAndDecidedOnce) {
     EXPECT_EQ(records.size(), 1u) << records.dump();
 }
 
-// The workers pick datagrams at random, so a retransmission sent the instant the answer arrives
-// usually reaches another worker than the one that answered. It must find the answer in the
-// shared cache already (the answer is stored before it is sent), never "still in progress".
+// The workers share one socket and whichever is free takes the next datagram, so a retransmission
+// sent the instant the answer arrives often reaches another worker than the one that answered. It
+// must find the answer in the shared cache already (the answer is stored before it is sent), never
+// "still in progress".
 TEST_F(Napserver, ARetransmissionRightAfterTheAnswerIsAnsweredByAnyWorker) {
     ASSERT_TRUE(server.start());
     UdpClient c;
