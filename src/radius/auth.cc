@@ -1,11 +1,13 @@
 #include "opennap/radius/auth.h"
 
-#include <openssl/core_names.h>
+// MD5_Init / MD5_Update / MD5_Final are deprecated in OpenSSL 3.0 (see SharedSecret::State).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/md5.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -20,21 +22,23 @@ using detail::u32;
 
 // ---- SharedSecret ------------------------------------------------------------------------------
 
+// The digests use OpenSSL's MD5 functions directly (deprecated in OpenSSL 3.0, still in its
+// libcrypto): through EVP, a keyed HMAC restarted for every packet copies its digest context
+// (an allocation and a provider call), and the EVP layers cost as much as the hashing itself
+// for a 300-octet packet. HMAC-MD5 is RFC 2104 over MD5 states that have absorbed the key's
+// inner and outer pads once, when the secret is made. create() still fetches MD5 and HMAC
+// through EVP, so a configuration that forbids them (FIPS only) still refuses the secret.
 struct SharedSecret::State {
     std::vector<std::uint8_t> secret;
-    EVP_MD* md = nullptr;
-    EVP_MD_CTX* md_ctx = nullptr;
-    EVP_MAC* mac = nullptr;
-    EVP_MAC_CTX* mac_ctx = nullptr;
+    MD5_CTX inner{};  // MD5 after (key XOR ipad)
+    MD5_CTX outer{};  // MD5 after (key XOR opad)
 
     State() = default;
     State(const State&) = delete;
     State& operator=(const State&) = delete;
     ~State() {
-        EVP_MAC_CTX_free(mac_ctx);
-        EVP_MAC_free(mac);
-        EVP_MD_CTX_free(md_ctx);
-        EVP_MD_free(md);
+        OPENSSL_cleanse(&inner, sizeof inner);
+        OPENSSL_cleanse(&outer, sizeof outer);
         if (!secret.empty()) {
             OPENSSL_cleanse(secret.data(), secret.size());
         }
@@ -50,22 +54,35 @@ Result<SharedSecret> SharedSecret::create(std::string_view secret) {
     if (secret.empty()) {
         return std::unexpected(plain_error(Errc::BadSecret, Field::Secret, 0));
     }
-    auto state = std::make_unique<State>();
-    state->secret.assign(secret.begin(), secret.end());
-    state->md = EVP_MD_fetch(nullptr, "MD5", nullptr);
-    state->md_ctx = EVP_MD_CTX_new();
-    state->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    state->mac_ctx = state->mac != nullptr ? EVP_MAC_CTX_new(state->mac) : nullptr;
-    if (state->md == nullptr || state->md_ctx == nullptr || state->mac_ctx == nullptr) {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    const bool allowed = md != nullptr && mac != nullptr;
+    EVP_MAC_free(mac);
+    EVP_MD_free(md);
+    if (!allowed) {
         return std::unexpected(plain_error(Errc::Crypto, Field::Secret, 0));
     }
-    char digest[] = "MD5";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    // Keyed once; every later EVP_MAC_init(ctx, nullptr, ...) restarts with this key.
-    if (EVP_MAC_init(state->mac_ctx, state->secret.data(), state->secret.size(), params) != 1) {
+    auto state = std::make_unique<State>();
+    state->secret.assign(secret.begin(), secret.end());
+    // RFC 2104: a key longer than the 64-octet block is hashed first; then zero-padded.
+    std::array<std::uint8_t, MD5_CBLOCK> key{};
+    if (state->secret.size() > key.size()) {
+        MD5(state->secret.data(), state->secret.size(), key.data());
+    } else {
+        std::copy(state->secret.begin(), state->secret.end(), key.begin());
+    }
+    std::array<std::uint8_t, MD5_CBLOCK> pad{};
+    for (std::size_t i = 0; i < pad.size(); ++i)
+        pad[i] = key[i] ^ 0x36;
+    bool ok =
+        MD5_Init(&state->inner) == 1 && MD5_Update(&state->inner, pad.data(), pad.size()) == 1;
+    for (std::size_t i = 0; i < pad.size(); ++i)
+        pad[i] = key[i] ^ 0x5c;
+    ok = ok && MD5_Init(&state->outer) == 1 &&
+         MD5_Update(&state->outer, pad.data(), pad.size()) == 1;
+    OPENSSL_cleanse(key.data(), key.size());
+    OPENSSL_cleanse(pad.data(), pad.size());
+    if (!ok) {
         return std::unexpected(plain_error(Errc::Crypto, Field::Secret, 0));
     }
     return SharedSecret(std::move(state));
@@ -74,13 +91,13 @@ Result<SharedSecret> SharedSecret::create(std::string_view secret) {
 Result<Authenticator> SharedSecret::md5(std::span<const Bytes> parts) {
     State& s = *state_;
     Authenticator out{};
-    unsigned int n = 0;
-    bool ok = EVP_DigestInit_ex2(s.md_ctx, s.md, nullptr) == 1;
+    MD5_CTX c;
+    bool ok = MD5_Init(&c) == 1;
     for (const Bytes& p : parts) {
-        ok = ok && EVP_DigestUpdate(s.md_ctx, p.data(), p.size()) == 1;
+        ok = ok && MD5_Update(&c, p.data(), p.size()) == 1;
     }
-    ok = ok && EVP_DigestUpdate(s.md_ctx, s.secret.data(), s.secret.size()) == 1;
-    ok = ok && EVP_DigestFinal_ex(s.md_ctx, out.data(), &n) == 1 && n == out.size();
+    ok = ok && MD5_Update(&c, s.secret.data(), s.secret.size()) == 1;
+    ok = ok && MD5_Final(out.data(), &c) == 1;
     if (!ok) {
         return std::unexpected(plain_error(Errc::Crypto, Field::Secret, 0));
     }
@@ -89,13 +106,17 @@ Result<Authenticator> SharedSecret::md5(std::span<const Bytes> parts) {
 
 Result<Authenticator> SharedSecret::hmac_md5(std::span<const Bytes> parts) {
     State& s = *state_;
+    Authenticator inner{};
     Authenticator out{};
-    std::size_t n = 0;
-    bool ok = EVP_MAC_init(s.mac_ctx, nullptr, 0, nullptr) == 1;
+    MD5_CTX c = s.inner;
+    bool ok = true;
     for (const Bytes& p : parts) {
-        ok = ok && EVP_MAC_update(s.mac_ctx, p.data(), p.size()) == 1;
+        ok = ok && MD5_Update(&c, p.data(), p.size()) == 1;
     }
-    ok = ok && EVP_MAC_final(s.mac_ctx, out.data(), &n, out.size()) == 1 && n == out.size();
+    ok = ok && MD5_Final(inner.data(), &c) == 1;
+    c = s.outer;
+    ok = ok && MD5_Update(&c, inner.data(), inner.size()) == 1 && MD5_Final(out.data(), &c) == 1;
+    OPENSSL_cleanse(&c, sizeof c);
     if (!ok) {
         return std::unexpected(plain_error(Errc::Crypto, Field::Secret, 0));
     }

@@ -102,6 +102,40 @@ TEST(RadiusAuth, Primitives) {
     EXPECT_EQ(*moved.md5(parts), *md5);
 }
 
+// RFC 2202 §2's HMAC-MD5 test cases: a key shorter than a block, a short text key, and a key
+// longer than the 64-octet block (hashed first).
+TEST(RadiusAuth, HmacMd5MatchesRfc2202) {
+    struct Case {
+        std::string key;
+        std::string data;
+        const char* mac;
+    };
+    const Case cases[] = {
+        {std::string(16, '\x0b'), "Hi There", "9294727a3638bb1c13f48ef8158bfc9d"},
+        {"Jefe", "what do ya want for nothing?", "750c783e6ab0b503eaa86e310a5db738"},
+        {std::string(16, '\xaa'), std::string(50, '\xdd'), "56be34521d144c88dbb8c733f0e8b3f6"},
+        {std::string(80, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+         "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
+        {std::string(80, '\xaa'),
+         "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+         "6f630fad67cda0ee1fb1f562db3aa53e"},
+    };
+    for (const Case& c : cases) {
+        SharedSecret s = secret(c.key);
+        const ByteVec data = text(c.data);
+        const std::array<Bytes, 1> parts = {Bytes(data)};
+        auto mac = s.hmac_md5(parts);
+        ASSERT_TRUE(mac);
+        EXPECT_EQ(to_hex(vec(*mac)), c.mac) << c.data;
+        // The same split in two parts at every octet.
+        for (std::size_t cut = 0; cut <= data.size(); ++cut) {
+            const std::array<Bytes, 2> two = {Bytes(data).subspan(0, cut),
+                                              Bytes(data).subspan(cut)};
+            EXPECT_EQ(to_hex(vec(*s.hmac_md5(two))), c.mac) << c.data << " cut at " << cut;
+        }
+    }
+}
+
 TEST(RadiusAuth, SecretMustNotBeEmpty) {
     auto s = SharedSecret::create("");
     ASSERT_FALSE(s);
