@@ -200,6 +200,16 @@ inline std::vector<std::pair<std::string, v1::Envelope>> samples() {
         to_proto(sample_soh(), *c.mutable_sha_get_soh_request()->mutable_cached());
     }
     {
+        // Message version 3: the response as TLVs, one-way.
+        auto& c = *add("callback-sha-process-soh-response").mutable_callback();
+        c.set_binding(0x99);
+        c.set_one_way(true);
+        auto& rq = *c.mutable_sha_process_soh_response();
+        to_proto(sample_correlation(), *rq.mutable_correlation_id());
+        append_tlvs(sample_soh(3), *rq.mutable_response());
+        rq.set_response_flags(1);
+    }
+    {
         auto& c = *add("callback-sha-compare").mutable_callback();
         c.set_id(101);
         c.set_binding(0x99);
