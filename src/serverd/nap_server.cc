@@ -1,6 +1,7 @@
 #include "opennap/serverd/nap_server.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,19 @@ std::expected<std::shared_ptr<server::ShvHost>, std::string> make_host(
             return std::unexpected("SHV " + shv.name + ": registration failed: " + to_string(s));
     }
     return host;
+}
+
+// The CPUs this process may run on (its affinity mask: taskset, systemd's CPUAffinity=, a
+// cpuset), at least 1; the machine's count when the mask cannot be read.
+unsigned usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0)
+            return static_cast<unsigned>(n);
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
@@ -493,9 +507,7 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
     auto st = std::make_shared<State>();
     st->host = std::move(*host);
     st->generation = 1;
-    const unsigned nworkers = config.server.workers != 0
-                                  ? config.server.workers
-                                  : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned nworkers = config.server.workers != 0 ? config.server.workers : usable_cpus();
     const auto listen = config.radius.listen;
     st->config = std::move(config);
     im.state = st;

@@ -4,6 +4,7 @@
 #include "opennap/serverd/nap_server.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include "opennap/radius/authorization.h"
 #include "opennap/shvs/wshv.h"
@@ -190,6 +191,31 @@ TEST_F(ServerdFrontEnd, OneClientsBurstIsSharedByTheWorkers) {
         ASSERT_TRUE(c.exchange(port_, rq));  // each retransmission lands on any worker
     EXPECT_TRUE(wait_for([&] { return server_->stats().answered == 2 * kRequests; }));
     EXPECT_EQ(decisions(), kRequests) << "each request decided once";
+}
+
+// workers = 0 starts one worker per CPU the process may run on: its affinity mask, not the
+// machine's count (taskset, systemd's CPUAffinity=).
+TEST_F(ServerdFrontEnd, ZeroWorkersMeansOnePerUsableCpu) {
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    ASSERT_EQ(::sched_getaffinity(0, sizeof all, &all), 0);
+    int first = 0;
+    while (!CPU_ISSET(first, &all))
+        ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
+    ConfigOptions o;
+    o.workers = 0;
+    start(o);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof all, &all), 0);
+    EXPECT_EQ(server_->stats().per_worker.size(), 1u);
+    UdpClient c;
+    EXPECT_TRUE(c.exchange(port_, request({.identifier = 1, .soh = ssoh(healthy_entry(), "pc")})));
+    server_.reset();
+    start(o);
+    EXPECT_EQ(server_->stats().per_worker.size(), static_cast<std::size_t>(CPU_COUNT(&all)));
 }
 
 // A burst queues up at one worker, which reads it in batches and answers each batch in one

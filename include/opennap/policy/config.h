@@ -66,7 +66,7 @@ enum class NasType : std::uint32_t {
 // [server]
 struct ServerSettings {
     LogLevel log_level = LogLevel::info;
-    unsigned workers = 0;  // request threads; 0: one per CPU core (NapServer::start)
+    unsigned workers = 0;  // request threads; 0: one per CPU it may run on (NapServer::start)
     // How long an SHV may take to answer (nap-api.md §14.1: 2000 ms, one value for all SHVs).
     std::chrono::milliseconds shv_timeout{2000};
     std::string name;  // empty: the host name, found at run time (INapServerInfo)
