@@ -130,16 +130,15 @@ class NapServer::Impl {
     std::shared_ptr<const State> state;
     std::atomic<std::uint64_t> generation{0};
 
-    // Up to kBatch datagrams for recvmmsg / sendmmsg: message i is wired once to buffer i and
-    // address i; a call sets only the lengths.
-    static constexpr unsigned kBatch = 32;
-    // Datagrams a worker takes from the shared socket at a time. The workers share one socket
-    // per address, so a request waits only while every worker is busy, never behind a worker the
-    // kernel has descheduled (with a socket each, what the kernel queued on that worker's socket
-    // waited for it: at 64 requests in flight on 2 cores, a p99 of 4 ms). Taking few at a time
-    // keeps that so: a worker preempted in the middle of its batch holds up only the rest of
-    // it. docs/napserver.md, "Threads and memory".
-    static constexpr unsigned kReceiveBatch = 4;
+    // Datagrams a worker takes from the shared socket at a time (recvmmsg), and so the answers it
+    // sends together (sendmmsg). The workers share one socket per address, so a request waits
+    // only while every worker is busy, never behind a worker the kernel has descheduled (with a
+    // socket each, what the kernel queued on that worker's socket waited for it: at 64 requests
+    // in flight on 2 cores, a p99 of 4 ms). Taking few at a time keeps that so: a worker
+    // preempted in the middle of its batch holds up only the rest of it. docs/napserver.md,
+    // "Threads and memory". Message i is wired once to buffer i and address i; a call sets only
+    // the lengths.
+    static constexpr unsigned kBatch = 4;
     // Batches a worker reads in one go before it lets its other handlers run.
     static constexpr int kRounds = 32;
     struct Datagrams {
@@ -443,7 +442,7 @@ class NapServer::Impl {
         });
     }
 
-    // Reads and answers what the socket has, kReceiveBatch datagrams at a time, then waits
+    // Reads and answers what the socket has, kBatch datagrams at a time, then waits
     // again. After kRounds batches with more still there, it goes on after the worker's other
     // handlers instead: waiting now would leave those datagrams until the next one arrives.
     void read(Worker& w, asio::ip::udp::socket& s) {
@@ -456,11 +455,11 @@ class NapServer::Impl {
         const int fd = s.native_handle();
         bool drained = false;
         for (int rounds = 0; rounds < kRounds && !drained; ++rounds) {
-            for (unsigned i = 0; i < kReceiveBatch; ++i) {
+            for (unsigned i = 0; i < kBatch; ++i) {
                 msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // in and out
                 msgs[i].msg_hdr.msg_flags = 0;
             }
-            const int n = ::recvmmsg(fd, msgs.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
+            const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
             if (n <= 0) {
                 drained = true;
                 break;
@@ -477,7 +476,7 @@ class NapServer::Impl {
             }
             t_outbox = nullptr;
             flush(w.outbox);
-            drained = static_cast<unsigned>(n) < kReceiveBatch;
+            drained = static_cast<unsigned>(n) < kBatch;
         }
         if (!drained) {
             asio::post(w.io, [this, &w, &s] {
@@ -533,13 +532,11 @@ std::expected<std::unique_ptr<NapServer>, std::string> NapServer::start(
                 // The same socket, through a descriptor of this worker's own (each worker's
                 // io_context registers it in its own epoll set).
                 const int fd = ::dup(im.workers.front()->sockets.back()->native_handle());
-                if (fd < 0) {
-                    return std::unexpected("cannot share the socket on " + ep.to_string() +
-                                           " with a worker: " + std::strerror(errno));
-                }
-                sock->assign(where.protocol(), fd, ec);
-                if (ec) {
+                if (fd < 0)
+                    ec = asio::error_code(errno, asio::system_category());
+                else if (sock->assign(where.protocol(), fd, ec); ec)
                     ::close(fd);
+                if (ec) {
                     return std::unexpected("cannot share the socket on " + ep.to_string() +
                                            " with a worker: " + ec.message());
                 }

@@ -69,6 +69,15 @@ TEST(IpcConvert, ErrorMessage) {
 // ---- SoH
 // -----------------------------------------------------------------------------------------
 
+// maxSoHAttributeCount attributes, the first of maxSoHAttributeSize octets.
+SoH largest_soh() {
+    SoH big;
+    big.attributes.push_back({0xFFFF, std::vector<std::uint8_t>(maxSoHAttributeSize, 7)});
+    while (big.attributes.size() < maxSoHAttributeCount)
+        big.attributes.push_back({2, {}});
+    return big;
+}
+
 TEST(IpcConvert, SoHRoundTrip) {
     for (const std::size_t n : {0u, 1u, 5u}) {
         const SoH soh = test::sample_soh(n == 0 ? 1 : n);
@@ -81,10 +90,7 @@ TEST(IpcConvert, SoHRoundTrip) {
         EXPECT_EQ(*back, in);
     }
     // At the limits.
-    SoH big;
-    big.attributes.push_back({0xFFFF, std::vector<std::uint8_t>(maxSoHAttributeSize, 7)});
-    while (big.attributes.size() < maxSoHAttributeCount)
-        big.attributes.push_back({2, {}});
+    const SoH big = largest_soh();
     v1::SoH p;
     to_proto(big, p);
     auto back = soh_from_proto(p);
@@ -140,10 +146,7 @@ TEST(IpcConvert, SoHTlvsRoundTripAtTheLimits) {
         append_tlvs(soh, t);
         EXPECT_EQ(*soh_from_tlvs(t), soh);
     }
-    SoH big;
-    big.attributes.push_back({0xFFFF, std::vector<std::uint8_t>(maxSoHAttributeSize, 7)});
-    while (big.attributes.size() < maxSoHAttributeCount)
-        big.attributes.push_back({2, {}});
+    const SoH big = largest_soh();
     std::string t;
     append_tlvs(big, t);
     auto back = soh_from_tlvs(t);

@@ -48,7 +48,7 @@ IpAddress ip(std::string_view s) {
 TEST(PolicyConfig, EmptyTextGivesTheScalarDefaultsAndNoPolicies) {
     const ServerConfig c = parse_ok("");
     EXPECT_EQ(c.server.log_level, LogLevel::info);
-    EXPECT_EQ(c.server.workers, 0u);  // one per CPU core
+    EXPECT_EQ(c.server.workers, 0u);  // one per CPU napserver may run on
     EXPECT_EQ(c.server.shv_timeout, 2000ms);
     EXPECT_EQ(c.server.name, "");
     EXPECT_EQ(c.server.description, "OpenNAP health policy server");
