@@ -111,6 +111,18 @@ std::string machine_exact_key(std::string_view machine) {
     return out;
 }
 
+// A store that does not write in parts never opens a transaction (begin_batch() is false), so
+// these are only reached by a caller that ignored that.
+StoreResult<void> AuditStore::append_part(std::span<const DecisionRecord>) {
+    return std::unexpected(StoreError{StoreError::Kind::Invalid, where(),
+                                      "this store does not write in parts", 0, "", ""});
+}
+
+StoreResult<void> AuditStore::commit_batch() {
+    return std::unexpected(StoreError{StoreError::Kind::Invalid, where(),
+                                      "this store does not write in parts", 0, "", ""});
+}
+
 bool machine_matches(std::string_view machine, std::string_view machine_name) {
     if (machine.empty())
         return true;

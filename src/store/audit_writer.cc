@@ -77,9 +77,10 @@ class AuditWriter::Impl {
                               "Failed audit store writes (each retried with back-off).");
         m_queued = &r.gauge("opennap_audit_queue_records",
                             "Decision records queued or being written to the audit store.");
-        m_batch_seconds = &r.histogram("opennap_audit_batch_seconds",
-                                       "Time to commit one batch of decision records.",
-                                       metrics::latency_buckets());
+        m_batch_seconds =
+            &r.histogram("opennap_audit_batch_seconds",
+                         "Time spent in the audit store on one batch of decision records.",
+                         metrics::latency_buckets());
     }
 
     static void bump(metrics::Counter* c, std::uint64_t n = 1) {
@@ -123,8 +124,9 @@ class AuditWriter::Impl {
         ++accepted;
         n_submitted.fetch_add(1, std::memory_order_relaxed);
         gauge_locked();
-        if (queue.size() == options.batch_size || queue.size() == 1)
-            work.notify_one();  // a full batch, or a deadline to start watching
+        // A part to write, or a deadline to start watching (the writer sleeps without one).
+        if (queue.size() == part_size() || (queue.size() == 1 && idle_wait))
+            work.notify_one();
         return how;
     }
 
@@ -137,36 +139,55 @@ class AuditWriter::Impl {
                finished >= target;
     }
 
-    // Takes the next batch (mu held); empty when there is nothing to do before `until`.
-    std::vector<std::string> take_batch(std::unique_lock<std::mutex>& lock) {
+    // A batch (batch_size records at most: one transaction) is written in parts of this many
+    // records as they arrive, so that its work is spread over the time the requests take to make
+    // it: a batch of 1,000 written at once was several milliseconds of CPU in one piece, which the
+    // request workers waited out (docs/audit.md, "The writer"; docs/benchmarks.md, "napserver").
+    static constexpr std::size_t kPart = 64;
+    std::size_t part_size() const noexcept { return std::min(kPart, options.batch_size); }
+
+    // Takes the next part (mu held) and says whether the batch is to be committed after it: it
+    // is full, its oldest record is flush_interval old, flush() asked, or the writer is stopping.
+    // Empty and false when there is nothing to do (stopping with nothing pending, a prune due).
+    std::vector<std::string> take_part(std::unique_lock<std::mutex>& lock, bool& commit) {
+        commit = false;
         for (;;) {
-            if (!queue.empty()) {
-                const bool full = queue.size() >= options.batch_size;
-                const bool due = Clock::now() - queue.front().queued >= options.flush_interval;
+            if (!queue.empty() || open_n > 0) {
+                const Clock::time_point oldest = open_n > 0 ? open_since : queue.front().queued;
+                const bool part =
+                    queue.size() >= part_size() || open_n + queue.size() >= options.batch_size;
+                const bool due = Clock::now() - oldest >= options.flush_interval;
                 const bool flushing = flush_to > finished;
-                if (full || due || flushing || stopping)
+                if (part || due || flushing || stopping)
                     break;
-                work.wait_until(lock, queue.front().queued + options.flush_interval);
+                work.wait_until(lock, oldest + options.flush_interval);
                 continue;
             }
             if (stopping)
                 return {};
+            idle_wait = true;
             if (options.retention)
                 work.wait_until(lock, next_prune);
             else
                 work.wait(lock);
+            idle_wait = false;
             if (options.retention && Clock::now() >= next_prune && queue.empty())
                 return {};  // the caller prunes
         }
-        const std::size_t n = std::min(queue.size(), options.batch_size);
-        std::vector<std::string> batch;
-        batch.reserve(n);
+        const std::size_t n = std::min(queue.size(), options.batch_size - open_n);
+        if (open_n == 0 && n > 0)
+            open_since = queue.front().queued;
+        std::vector<std::string> part;
+        part.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
-            batch.push_back(std::move(queue.front().packed));
+            part.push_back(std::move(queue.front().packed));
             queue.pop_front();
         }
-        in_flight = n;  // still counted against the capacity until written
-        return batch;
+        in_flight += n;  // still counted against the capacity until written
+        commit = open_n + n >= options.batch_size ||
+                 Clock::now() - open_since >= options.flush_interval || flush_to > finished ||
+                 stopping;
+        return part;
     }
 
     void finish_batch(std::size_t written, std::size_t rejected, std::size_t lost) {
@@ -193,8 +214,89 @@ class AuditWriter::Impl {
         return true;
     }
     Clock::time_point stop_deadline = Clock::time_point::max();  // mu
-    Clock::time_point next_prune = Clock::time_point::max();     // writer thread
-    std::vector<DecisionRecord> records;                         // writer thread: reused
+    bool idle_wait = false;  // mu: the writer sleeps with nothing pending (no deadline)
+    Clock::time_point next_prune = Clock::time_point::max();  // writer thread
+    // Writer thread: the batch being written is records[0, open_n), its first record queued at
+    // open_since. Whether the store writes in parts is learnt from its first begin_batch().
+    std::vector<DecisionRecord> records;  // reused: their strings keep their capacity
+    std::size_t open_n = 0;
+    Clock::time_point open_since;
+    enum class Parts : std::uint8_t { Unknown, Yes, No } parts = Parts::Unknown;
+    bool store_open = false;   // the store's transaction holds every part so far
+    bool part_failed = false;  // a part failed: the batch goes to write() whole
+    double store_seconds = 0;  // time spent in the store on the open batch
+
+    // Counts a batch the store committed.
+    void batch_written(std::size_t n, double seconds, std::size_t failures) {
+        if (m_batch_seconds != nullptr)
+            m_batch_seconds->observe(seconds);
+        n_written.fetch_add(n, std::memory_order_relaxed);
+        n_batches.fetch_add(1, std::memory_order_relaxed);
+        bump(m_written, n);
+        if (failures > 0)
+            spdlog::info("audit: {}: writing again after {} failed attempt(s)", store->where(),
+                         failures);
+        finish_batch(n, 0, 0);
+    }
+
+    // Adds a part to the store's open transaction, when the store writes in parts. A failure is
+    // counted and makes the batch go to write() whole at its commit (nothing of it is stored:
+    // the store rolled its transaction back).
+    void add_part(std::span<const DecisionRecord> part) {
+        if (part.empty() || parts == Parts::No || part_failed)
+            return;
+        const auto t0 = Clock::now();
+        if (!store_open) {
+            auto r = store->begin_batch();
+            if (r && !*r) {
+                parts = Parts::No;
+                return;
+            }
+            if (!r) {
+                part_error(r.error());
+                return;
+            }
+            parts = Parts::Yes;
+            store_open = true;
+        }
+        if (auto r = store->append_part(part); !r) {
+            store->abort_batch();  // over already; says so to a store that kept it
+            store_open = false;
+            part_error(r.error());
+            return;
+        }
+        store_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    void part_error(const StoreError& e) {
+        part_failed = true;
+        n_errors.fetch_add(1, std::memory_order_relaxed);
+        bump(m_errors);
+        spdlog::debug("audit: writing a part failed (the batch is written whole): {}",
+                      e.to_string());
+    }
+
+    // Ends the open batch: commits the store's transaction when every part went in, or gives
+    // the batch to write() whole. False when stop gave up on it.
+    bool commit_open(std::span<const DecisionRecord> batch) {
+        const bool in_store = store_open && !part_failed;
+        const double seconds = store_seconds;
+        store_open = false;
+        part_failed = false;
+        store_seconds = 0;
+        if (in_store) {
+            const auto t0 = Clock::now();
+            auto r = store->commit_batch();
+            if (r) {
+                batch_written(batch.size(),
+                              seconds + std::chrono::duration<double>(Clock::now() - t0).count(),
+                              0);
+                return true;
+            }
+            part_error(r.error());
+            part_failed = false;
+        }
+        return write(batch);
+    }
 
     // Writes one batch, retrying as the header says. Returns false when stop gave up on it.
     bool write(std::span<const DecisionRecord> batch) {
@@ -204,16 +306,8 @@ class AuditWriter::Impl {
             const auto t0 = Clock::now();
             auto r = store->append(batch);
             if (r) {
-                if (m_batch_seconds != nullptr)
-                    m_batch_seconds->observe(
-                        std::chrono::duration<double>(Clock::now() - t0).count());
-                n_written.fetch_add(batch.size(), std::memory_order_relaxed);
-                n_batches.fetch_add(1, std::memory_order_relaxed);
-                bump(m_written, batch.size());
-                if (failures > 0)
-                    spdlog::info("audit: {}: writing again after {} failed attempt(s)",
-                                 store->where(), failures);
-                finish_batch(batch.size(), 0, 0);
+                batch_written(batch.size(),
+                              std::chrono::duration<double>(Clock::now() - t0).count(), failures);
                 return true;
             }
             const StoreError& e = r.error();
@@ -294,26 +388,31 @@ class AuditWriter::Impl {
         if (options.retention)
             next_prune = Clock::now();  // once at start, then every prune_interval
         for (;;) {
-            if (options.retention && Clock::now() >= next_prune)
+            if (options.retention && open_n == 0 && Clock::now() >= next_prune)
                 prune();
             std::vector<std::string> packed;
+            bool commit = false;
             {
                 std::unique_lock lock(mu);
-                packed = take_batch(lock);
-                if (packed.empty()) {
-                    if (stopping && queue.empty())
+                packed = take_part(lock, commit);
+                if (packed.empty() && !commit) {
+                    if (stopping && queue.empty() && open_n == 0)
                         break;
                     continue;
                 }
             }
-            // Unpacked into records this thread keeps: their strings keep their capacity.
-            if (records.size() < packed.size())
-                records.resize(packed.size());
+            if (records.size() < open_n + packed.size())
+                records.resize(open_n + packed.size());
             for (std::size_t i = 0; i < packed.size(); ++i)
-                internal::unpack(packed[i], records[i]);
-            const std::span<const DecisionRecord> batch(records.data(), packed.size());
+                internal::unpack(packed[i], records[open_n + i]);
+            add_part(std::span<const DecisionRecord>(records.data() + open_n, packed.size()));
+            open_n += packed.size();
             packed.clear();
-            if (!write(batch)) {
+            if (!commit || open_n == 0)
+                continue;
+            const std::span<const DecisionRecord> batch(records.data(), open_n);
+            open_n = 0;
+            if (!commit_open(batch)) {
                 // Stop gave up: this batch and everything still queued is lost.
                 std::lock_guard lock(mu);
                 const std::uint64_t lost = batch.size() + queue.size();

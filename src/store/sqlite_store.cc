@@ -130,6 +130,8 @@ class SqliteStore final : public AuditStore {
     sqlite3* db = nullptr;
     std::mutex mu;
     Stmt insert, begin, commit, rollback;
+    bool in_batch = false;       // mu: begin_batch() opened a transaction
+    std::size_t batch_rows = 0;  // mu: rows appended to it so far
 
     ~SqliteStore() override {
         insert = Stmt();
@@ -277,16 +279,72 @@ class SqliteStore final : public AuditStore {
         auto encoded = internal::encode_batch(batch, path);
         if (!encoded)
             return std::unexpected(encoded.error());
-        const std::vector<internal::EncodedRow>& rows = *encoded;
         std::lock_guard lock(mu);
         if (!insert.get())
             return std::unexpected(error(K::Invalid, "opened read-only"));
+        if (in_batch)
+            return std::unexpected(error(K::Invalid, "a batch written in parts is open"));
         int rc = run(begin);
         if (rc != SQLITE_DONE)
             return std::unexpected(error(kind_of(rc), "starting a transaction", rc));
+        if (auto r = insert_rows(*encoded, 0); !r) {
+            run(rollback);
+            return r;
+        }
+        return commit_locked();
+    }
+
+    StoreResult<bool> begin_batch() override {
+        std::lock_guard lock(mu);
+        if (!insert.get())
+            return std::unexpected(error(K::Invalid, "opened read-only"));
+        if (in_batch)
+            return std::unexpected(error(K::Invalid, "a batch written in parts is open"));
+        const int rc = run(begin);
+        if (rc != SQLITE_DONE)
+            return std::unexpected(error(kind_of(rc), "starting a transaction", rc));
+        in_batch = true;
+        batch_rows = 0;
+        return true;
+    }
+
+    StoreResult<void> append_part(std::span<const DecisionRecord> part) override {
+        auto encoded = internal::encode_batch(part, path);
+        std::lock_guard lock(mu);
+        if (!in_batch)
+            return std::unexpected(error(K::Invalid, "no batch is open"));
+        if (!encoded) {
+            abort_locked();
+            return std::unexpected(encoded.error());
+        }
+        if (auto r = insert_rows(*encoded, batch_rows); !r) {
+            abort_locked();
+            return r;
+        }
+        batch_rows += encoded->size();
+        return {};
+    }
+
+    StoreResult<void> commit_batch() override {
+        std::lock_guard lock(mu);
+        if (!in_batch)
+            return std::unexpected(error(K::Invalid, "no batch is open"));
+        in_batch = false;
+        return commit_locked();
+    }
+
+    void abort_batch() override {
+        std::lock_guard lock(mu);
+        abort_locked();
+    }
+
+    // Inserts encoded rows into the open transaction (mu held); `first` numbers them in
+    // messages. The caller rolls back on error.
+    StoreResult<void> insert_rows(const std::vector<internal::EncodedRow>& rows,
+                                  std::size_t first) {
+        sqlite3_stmt* s = insert.get();
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const internal::EncodedRow& r = rows[i];
-            sqlite3_stmt* s = insert.get();
             bind(s, 1, r.time_us);
             bind(s, 2, r.instance);
             bind(s, 3, r.client_address);
@@ -307,22 +365,31 @@ class SqliteStore final : public AuditStore {
             bind(s, 18, r.url);
             bind(s, 19, r.reasons);
             bind(s, 20, r.latency_us);
-            rc = sqlite3_step(s);
+            // Every parameter is bound above (NULL included), so no sqlite3_clear_bindings.
+            const int rc = sqlite3_step(s);
             sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
-            if (rc != SQLITE_DONE) {
-                auto e = error(kind_of(rc), "inserting record " + std::to_string(i), rc);
-                run(rollback);
-                return std::unexpected(e);
-            }
+            if (rc != SQLITE_DONE)
+                return std::unexpected(
+                    error(kind_of(rc), "inserting record " + std::to_string(first + i), rc));
         }
-        rc = run(commit);
+        return {};
+    }
+
+    // Commits the open transaction (mu held); rolls it back when the commit fails.
+    StoreResult<void> commit_locked() {
+        const int rc = run(commit);
         if (rc != SQLITE_DONE) {
             auto e = error(kind_of(rc), "committing", rc);
             run(rollback);
             return std::unexpected(e);
         }
         return {};
+    }
+
+    void abort_locked() {
+        if (in_batch)
+            run(rollback);
+        in_batch = false;
     }
 
     // " WHERE ..." for the filters, and the values to bind in order.
@@ -429,6 +496,8 @@ class SqliteStore final : public AuditStore {
 
     StoreResult<std::uint64_t> prune(Timestamp before) override {
         std::lock_guard lock(mu);
+        if (in_batch)
+            return std::unexpected(error(K::Invalid, "a batch written in parts is open"));
         auto s = prepare("DELETE FROM opennap_decision WHERE time < ?", false);
         if (!s)
             return std::unexpected(s.error());

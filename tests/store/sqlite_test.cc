@@ -120,7 +120,7 @@ TEST_F(SqliteTest, SecondOpenerOnALockedNewDatabaseIsUnavailable) {
 }
 
 TEST_F(SqliteTest, KillNineLosesOnlyWhatWasNotFlushed) {
-    // A child process writes 100 records and flushes, queues 50 more (never written: no batch
+    // A child process writes 100 records and flushes, queues 150 more (never committed: no batch
     // is full and the interval is an hour), then is killed with SIGKILL.
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -138,8 +138,10 @@ TEST_F(SqliteTest, KillNineLosesOnlyWhatWasNotFlushed) {
             w.submit(sample_record(i));
         if (!w.flush(10s))
             ::_exit(3);
-        for (int i = 100; i < 150; ++i)
+        // More than a part (64): the writer puts parts into a transaction it never commits.
+        for (int i = 100; i < 250; ++i)
             w.submit(sample_record(i));
+        ::usleep(200'000);
         ::kill(::getpid(), SIGKILL);
         ::_exit(4);
     }
@@ -235,6 +237,133 @@ TEST_F(SqliteTest, AnExistingDatabaseKeepsItsPageSize) {
     s.reset();
     EXPECT_EQ(page_size_of(path()), 4096);
     EXPECT_EQ(count(), 2u);
+}
+
+// Whether another connection can take the write lock now (false: a transaction holds it).
+bool can_lock(const std::filesystem::path& p) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK)
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return rc == SQLITE_OK;
+}
+
+std::vector<DecisionRecord> records(int from, int to) {
+    std::vector<DecisionRecord> out;
+    for (int i = from; i < to; ++i)
+        out.push_back(sample_record(i));
+    return out;
+}
+
+// A batch written in parts: nothing of it is visible until its commit, then all of it is, as
+// written (docs/audit.md, "The writer").
+TEST_F(SqliteTest, ABatchWrittenInPartsIsStoredWholeAtItsCommit) {
+    auto s = open(50ms);
+    ASSERT_TRUE(s);
+    auto begun = s->begin_batch();
+    ASSERT_TRUE(begun) << begun.error().to_string();
+    EXPECT_TRUE(*begun);
+    const auto first = records(0, 10);
+    const auto second = records(10, 25);
+    ASSERT_TRUE(s->append_part(first));
+    EXPECT_EQ(count(), 0u);
+    ASSERT_TRUE(s->append_part(second));
+    EXPECT_EQ(count(), 0u);
+    EXPECT_FALSE(can_lock(path()));  // the transaction is open
+    ASSERT_TRUE(s->commit_batch());
+    EXPECT_TRUE(can_lock(path()));
+    EXPECT_EQ(count(), 25u);
+    DecisionQuery q;
+    q.limit = 0;
+    auto got = s->query(q);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->size(), 25u);
+    for (DecisionRecord& r : *got) {  // newest first: sample_record(i) is i seconds later
+        const int i = static_cast<int>(got->size()) - 1 - static_cast<int>(&r - got->data());
+        r.id = 0;
+        EXPECT_EQ(r, sample_record(i)) << i;
+    }
+}
+
+// An aborted batch, and one whose part the database refuses, store nothing of any part; the
+// store is usable at once after either.
+TEST_F(SqliteTest, AnAbortedOrFailedBatchStoresNothingOfItsParts) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->begin_batch());
+    ASSERT_TRUE(s->append_part(records(0, 10)));
+    s->abort_batch();
+    EXPECT_EQ(count(), 0u);
+    EXPECT_TRUE(can_lock(path()));
+
+    ASSERT_TRUE(s->begin_batch());
+    ASSERT_TRUE(s->append_part(records(0, 10)));
+    auto bad = records(10, 12);
+    bad[1].time = Timestamp(std::chrono::microseconds(-1));  // before 1970: refused
+    auto r = s->append_part(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, StoreError::Kind::Rejected) << r.error().to_string();
+    auto c = s->commit_batch();  // the transaction ended with the error
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().kind, StoreError::Kind::Invalid);
+    EXPECT_EQ(count(), 0u);
+    EXPECT_TRUE(can_lock(path()));
+    ASSERT_TRUE(s->append(records(20, 22)));
+    EXPECT_EQ(count(), 2u);
+}
+
+// While a batch is open only its parts and its end are accepted; parts and a commit without an
+// open batch are refused. Each refusal is Invalid and changes nothing.
+TEST_F(SqliteTest, WhileABatchIsOpenOnlyItsPartsAndItsEndAreAccepted) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    const auto one = records(0, 1);
+    auto part = s->append_part(one);
+    ASSERT_FALSE(part);
+    EXPECT_EQ(part.error().kind, StoreError::Kind::Invalid);
+    auto commit = s->commit_batch();
+    ASSERT_FALSE(commit);
+    EXPECT_EQ(commit.error().kind, StoreError::Kind::Invalid);
+
+    ASSERT_TRUE(s->begin_batch());
+    auto again = s->begin_batch();
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().kind, StoreError::Kind::Invalid);
+    auto whole = s->append(one);
+    ASSERT_FALSE(whole);
+    EXPECT_EQ(whole.error().kind, StoreError::Kind::Invalid);
+    auto pruned = s->prune(Timestamp(std::chrono::microseconds(1)));
+    ASSERT_FALSE(pruned);
+    EXPECT_EQ(pruned.error().kind, StoreError::Kind::Invalid);
+    ASSERT_TRUE(s->append_part(records(1, 3)));
+    ASSERT_TRUE(s->commit_batch());
+    EXPECT_EQ(count(), 2u);
+}
+
+// The writer puts a batch's records into the database as they arrive (its transaction holds the
+// write lock once a part is in) and commits them together: none is visible before.
+TEST_F(SqliteTest, TheWriterWritesPartsAsTheyArriveAndCommitsThemTogether) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    WriterOptions wo;
+    wo.batch_size = 1000;
+    wo.flush_interval = 1h;
+    AuditWriter w(std::move(s), wo);
+    for (int i = 0; i < 200; ++i)
+        w.submit(sample_record(i));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (can_lock(path()) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    EXPECT_FALSE(can_lock(path())) << "no part was written within 10 s";
+    EXPECT_EQ(count(), 0u);
+    EXPECT_EQ(w.stats().written, 0u);
+    ASSERT_TRUE(w.flush(10s));
+    EXPECT_EQ(count(), 200u);
+    EXPECT_EQ(w.stats().written, 200u);
+    EXPECT_EQ(w.stats().batches, 1u);
+    EXPECT_TRUE(can_lock(path()));
 }
 
 }  // namespace

@@ -27,6 +27,13 @@ struct Script {
     bool hold = false;  // appends wait until hold is false
     int appends = 0;
     std::vector<Timestamp> prunes;
+    // Writing in parts (AuditStore::begin_batch ...): off unless `parts`.
+    bool parts = false;
+    std::vector<DecisionRecord> staged;  // the open batch's parts, stored at its commit
+    std::vector<std::size_t> part_sizes;
+    int fail_part = 0;    // append_part fails (Unavailable) this many times
+    int fail_commit = 0;  // commit_batch fails (Unavailable) this many times
+    int commits = 0;
 };
 
 class FakeStore final : public AuditStore {
@@ -52,6 +59,50 @@ class FakeStore final : public AuditStore {
         s_->stored.insert(s_->stored.end(), batch.begin(), batch.end());
         return {};
     }
+    StoreResult<bool> begin_batch() override {
+        std::lock_guard lock(s_->mu);
+        if (!s_->parts)
+            return false;
+        EXPECT_FALSE(open_) << "a batch is already open";
+        s_->staged.clear();
+        open_ = true;
+        return true;
+    }
+    StoreResult<void> append_part(std::span<const DecisionRecord> part) override {
+        std::lock_guard lock(s_->mu);
+        EXPECT_TRUE(open_) << "a part without an open batch";
+        if (s_->fail_part > 0) {
+            --s_->fail_part;
+            s_->staged.clear();
+            open_ = false;
+            return std::unexpected(
+                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+        }
+        s_->part_sizes.push_back(part.size());
+        s_->staged.insert(s_->staged.end(), part.begin(), part.end());
+        return {};
+    }
+    StoreResult<void> commit_batch() override {
+        std::lock_guard lock(s_->mu);
+        EXPECT_TRUE(open_) << "a commit without an open batch";
+        open_ = false;
+        if (s_->fail_commit > 0) {
+            --s_->fail_commit;
+            s_->staged.clear();
+            return std::unexpected(
+                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+        }
+        ++s_->commits;
+        s_->batch_sizes.push_back(s_->staged.size());
+        s_->stored.insert(s_->stored.end(), s_->staged.begin(), s_->staged.end());
+        s_->staged.clear();
+        return {};
+    }
+    void abort_batch() override {
+        std::lock_guard lock(s_->mu);
+        s_->staged.clear();
+        open_ = false;
+    }
     StoreResult<std::vector<DecisionRecord>> query(const DecisionQuery&) override { return {}; }
     StoreResult<OutcomeCounts> count_by_outcome(const DecisionQuery&) override { return {}; }
     StoreResult<std::uint64_t> prune(Timestamp before) override {
@@ -63,6 +114,7 @@ class FakeStore final : public AuditStore {
   private:
     std::shared_ptr<Script> s_;
     std::string where_ = "fake";
+    bool open_ = false;
 };
 
 std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
@@ -286,6 +338,120 @@ TEST(AuditWriter, SubmitAfterStopIsDroppedAndStopIsIdempotent) {
     EXPECT_EQ(w.submit(sample_record(2)), AuditWriter::Submit::Dropped);
     EXPECT_EQ(w.stats().written, 1u);
     EXPECT_EQ(w.store().kind(), "fake");
+}
+
+std::shared_ptr<Script> parts_script() {
+    auto s = std::make_shared<Script>();
+    s->parts = true;
+    return s;
+}
+
+template <typename Pred>
+bool eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+void expect_in_order(Script& s, int n) {
+    std::lock_guard lock(s.mu);
+    ASSERT_EQ(s.stored.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        EXPECT_EQ(s.stored[static_cast<std::size_t>(i)], sample_record(i)) << i;
+}
+
+// A store that writes in parts gets a batch's records as they arrive, in parts of at most 64
+// once the writer keeps up, and commits them together: nothing is stored before the commit.
+TEST(AuditWriter, PartsGoToTheStoreAsTheyArriveAndAreCommittedTogether) {
+    auto s = parts_script();
+    WriterOptions o;
+    o.batch_size = 1000;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 64; ++i)
+        w.submit(sample_record(i));
+    ASSERT_TRUE(eventually([&] {
+        std::lock_guard lock(s->mu);
+        return s->staged.size() == 64;
+    }));
+    for (int i = 64; i < 200; ++i)
+        w.submit(sample_record(i));
+    {
+        std::lock_guard lock(s->mu);
+        EXPECT_TRUE(s->stored.empty());
+    }
+    EXPECT_EQ(w.stats().written, 0u);
+    EXPECT_EQ(w.stats().queued, 200u);
+    ASSERT_TRUE(w.flush(5s));
+    EXPECT_EQ(w.stats().written, 200u);
+    EXPECT_EQ(w.stats().batches, 1u);
+    EXPECT_EQ(w.stats().queued, 0u);
+    expect_in_order(*s, 200);
+    std::lock_guard lock(s->mu);
+    EXPECT_EQ(s->commits, 1);
+    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{200}));
+    ASSERT_GE(s->part_sizes.size(), 2u);
+    EXPECT_EQ(s->part_sizes[0], 64u);
+}
+
+// A batch is committed when it is full, and when its oldest record is flush_interval old.
+TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
+    auto s = parts_script();
+    WriterOptions o;
+    o.batch_size = 100;
+    o.flush_interval = 200ms;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 250; ++i)
+        w.submit(sample_record(i));
+    ASSERT_TRUE(eventually([&] { return w.stats().written == 250; }));
+    expect_in_order(*s, 250);
+    std::lock_guard lock(s->mu);
+    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{100, 100, 50}));
+}
+
+// A part or a commit that fails leaves nothing of the batch in the store: the batch is then
+// written whole through append(), once, in order, and the failure is counted.
+TEST(AuditWriter, AFailedPartOrCommitSendsTheBatchWhole) {
+    for (const bool commit : {false, true}) {
+        SCOPED_TRACE(commit ? "commit fails" : "a part fails");
+        auto s = parts_script();
+        if (commit)
+            s->fail_commit = 1;
+        else
+            s->fail_part = 1;
+        WriterOptions o;
+        o.batch_size = 1000;
+        o.flush_interval = 1h;
+        AuditWriter w(fake(s), o);
+        for (int i = 0; i < 150; ++i)
+            w.submit(sample_record(i));
+        ASSERT_TRUE(w.flush(5s));
+        EXPECT_EQ(w.stats().written, 150u);
+        EXPECT_EQ(w.stats().write_errors, 1u);
+        expect_in_order(*s, 150);
+        std::lock_guard lock(s->mu);
+        EXPECT_EQ(s->commits, 0);
+        EXPECT_EQ(s->appends, 1);  // the whole batch
+        EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{150}));
+    }
+}
+
+// stop() commits the open batch.
+TEST(AuditWriter, StopCommitsTheOpenBatch) {
+    auto s = parts_script();
+    WriterOptions o;
+    o.batch_size = 1000;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 130; ++i)
+        w.submit(sample_record(i));
+    EXPECT_EQ(w.stop(), 0u);
+    EXPECT_EQ(w.stats().written, 130u);
+    expect_in_order(*s, 130);
 }
 
 }  // namespace

@@ -96,6 +96,18 @@ class AuditStore {
     // is sanitize()d first (on a copy); `id` is ignored. An empty batch does nothing.
     virtual StoreResult<void> append(std::span<const DecisionRecord> batch) = 0;
 
+    // One transaction written in parts, as its records arrive (optional; docs/audit.md, "The
+    // writer"): begin_batch() opens it, append_part() adds records to it (each sanitize()d, as
+    // append() does), commit_batch() stores every part's records, or none on error, and
+    // abort_batch() drops them. After an error the transaction is over (rolled back). A store
+    // that does not write in parts returns false from begin_batch(), the default: its writer
+    // gives it whole batches through append(). While a transaction is open, append(), query(),
+    // count_by_outcome() and prune() belong to no one else: the writer calls none of them then.
+    virtual StoreResult<bool> begin_batch() { return false; }
+    virtual StoreResult<void> append_part(std::span<const DecisionRecord> part);
+    virtual StoreResult<void> commit_batch();
+    virtual void abort_batch() {}
+
     // The matching records, newest first (by time, then by id).
     virtual StoreResult<std::vector<DecisionRecord>> query(const DecisionQuery& q) = 0;
 

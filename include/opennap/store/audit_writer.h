@@ -2,9 +2,12 @@
 // that the request path never waits for the database (docs/audit.md, "The writer").
 //
 // * submit() packs the record into one buffer (on the caller's thread: the writer thread then
-//   frees one allocation per record, not a dozen) in a bounded queue and returns. A batch is
-//   written when batch_size records are queued, when the oldest queued record is
-//   flush_interval old, on flush(), and on stop().
+//   frees one allocation per record, not a dozen) in a bounded queue and returns. A batch (one
+//   transaction) is committed when it holds batch_size records, when its oldest record is
+//   flush_interval old, on flush(), and on stop(). A store that writes in parts (SQLite:
+//   AuditStore::begin_batch) gets the batch's records 64 at a time as they arrive, into the
+//   open transaction, so that the batch's work is spread over time rather than done in one
+//   piece; nothing of a batch is visible before its commit.
 // * A full queue (the database is slower than the requests, or down) makes submit() wait up to
 //   max_block for room; if there is still none, the record is dropped and counted
 //   (Submit::Dropped; opennap_audit_records_dropped_total). NPS-style servers must not lose audit

@@ -3,7 +3,9 @@
 // WAL mode, so that `napctl server decisions` reads while the server writes; synchronous=NORMAL
 // by default (a committed batch survives the process being killed; the last batches may be lost
 // on a power cut) or FULL. A second writer on the same file waits up to busy_timeout for the
-// lock and then fails with StoreError::Kind::Unavailable (the AuditWriter retries).
+// lock and then fails with StoreError::Kind::Unavailable (the AuditWriter retries). Writes in
+// parts (AuditStore::begin_batch): the AuditWriter holds the write lock while a batch is open,
+// at most its flush_interval.
 #pragma once
 
 #include <chrono>
