@@ -400,17 +400,32 @@ TEST(AuditWriter, PartsGoToTheStoreAsTheyArriveAndAreCommittedTogether) {
 
 // A batch is committed when it is full, and when its oldest record is flush_interval old.
 TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
+    {
+        auto s = parts_script();
+        WriterOptions o;
+        o.batch_size = 100;
+        o.flush_interval = 1h;
+        AuditWriter w(fake(s), o);
+        for (int i = 0; i < 250; ++i)
+            w.submit(sample_record(i));
+        ASSERT_TRUE(eventually([&] { return w.stats().written == 200; }));
+        EXPECT_EQ(w.stats().queued, 50u);  // waits for the interval (an hour) or stop
+        {
+            std::lock_guard lock(s->mu);
+            EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{100, 100}));
+        }
+        EXPECT_EQ(w.stop(), 0u);
+        expect_in_order(*s, 250);
+    }
     auto s = parts_script();
     WriterOptions o;
-    o.batch_size = 100;
-    o.flush_interval = 200ms;
+    o.batch_size = 1000;
+    o.flush_interval = 100ms;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 250; ++i)
+    for (int i = 0; i < 70; ++i)  // a part of 64 goes in at once, the rest waits
         w.submit(sample_record(i));
-    ASSERT_TRUE(eventually([&] { return w.stats().written == 250; }));
-    expect_in_order(*s, 250);
-    std::lock_guard lock(s->mu);
-    EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{100, 100, 50}));
+    ASSERT_TRUE(eventually([&] { return w.stats().written == 70; }));  // no flush(): due
+    expect_in_order(*s, 70);
 }
 
 // A part or a commit that fails leaves nothing of the batch in the store: the batch is then
