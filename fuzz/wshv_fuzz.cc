@@ -1,6 +1,7 @@
 // The built-in Windows Security Health Validator on untrusted SoHs: decode the input as an SoH,
-// validate its WSHA entry (as sent, as an owned entry, and as if system-generated) under three
-// policies, and check that every answer is a well-formed, self-consistent SoHR entry.
+// validate its WSHA entry (as sent, as an owned entry, as the NAP API's SoH, and as if
+// system-generated) under three policies, and check that every answer is a well-formed,
+// self-consistent SoHR entry and that the owned entry and the SoH give the same one.
 #include <cstddef>
 #include <cstdint>
 
@@ -8,6 +9,7 @@
 #include "opennap/policy/verdict.h"
 #include "opennap/shvs/wshv.h"
 #include "opennap/soh/message.h"
+#include "opennap/soh/nap_soh.h"
 #include "opennap/soh/wsha.h"
 
 using namespace opennap;
@@ -80,6 +82,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!r.error && !o.error) {
                 OPENNAP_FUZZ_CHECK(o.response == r.response ||
                                    r.verdict.status == policy::ShvVerdict::Status::Failed);
+            }
+            // The NAP API's SoH of that entry (what the server's WSHV is handed) gives exactly
+            // the owned entry's answer, system-generated or not.
+            const SoH nap = soh::to_soh(*owned_entry);
+            for (const bool generated : {false, true}) {
+                const Result want = generated ? validate(s, *owned_entry, true) : o;
+                const Result got = validate_as_wsha(s, nap, generated);
+                OPENNAP_FUZZ_CHECK(got.verdict == want.verdict);
+                OPENNAP_FUZZ_CHECK(got.response == want.response);
+                OPENNAP_FUZZ_CHECK(got.classes == want.classes);
+                OPENNAP_FUZZ_CHECK(got.hints == want.hints);
+                OPENNAP_FUZZ_CHECK(got.error == want.error);
             }
         }
     }

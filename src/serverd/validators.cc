@@ -19,17 +19,14 @@ class WshvValidator final : public server::SystemHealthValidator {
     server::Status validate(const std::shared_ptr<server::ValidationRequest>& request,
                             std::chrono::milliseconds,
                             const std::shared_ptr<server::ServerCallback>&) override {
-        std::optional<soh::ReportEntry> entry;
-        if (const SoH* soh = request->soh_request()) {
-            entry = soh::to_entry(*soh);
-            // The host hands this SHV the entry reported under its id: 0x00013780, or OpenNAP's
-            // security-center SHA 0x007ED901 (docs/checks.md, "Ids"). The WSHA layout is the same
-            // under either, and [MS-WSH] checks the id, so read it as the WSHA's.
-            entry->id = soh::wsha::kSystemHealthId;
-        }
-        auto result = entry
-                          ? shvs::wshv::validate(settings_, *entry, request->nap_system_generated())
-                          : shvs::wshv::validate(settings_, std::optional<soh::EntryView>{}, false);
+        // The host hands this SHV the entry reported under its id: 0x00013780, or OpenNAP's
+        // security-center SHA 0x007ED901 (docs/checks.md, "Ids"). The WSHA layout is the same
+        // under either, and [MS-WSH] checks the id, so it is read as the WSHA's.
+        const SoH* soh = request->soh_request();
+        auto result =
+            soh != nullptr
+                ? shvs::wshv::validate_as_wsha(settings_, *soh, request->nap_system_generated())
+                : shvs::wshv::validate(settings_, std::optional<soh::EntryView>{}, false);
         // The answer goes to the SHA the request came from: under this SHV's id (the WSHA's
         // 0x00013780 in compatibility mode, OpenNAP's own id otherwise).
         result.response.id = request->shv_id();

@@ -381,6 +381,40 @@ struct OwnedTlvs {
     [[nodiscard]] iterator end() const noexcept { return {attrs.end()}; }
 };
 
+// An SoH's attributes as TlvViews, but for its first 4-byte System-Health-ID (to_entry()'s id).
+struct SohTlvs {
+    const std::vector<SoHAttribute>& attrs;
+    static constexpr std::size_t kNone = ~std::size_t{0};
+    std::size_t skip;  // the id attribute's index, or kNone
+    struct iterator {
+        const SohTlvs* r;
+        std::size_t i;
+        soh::TlvView operator*() const noexcept {
+            const SoHAttribute& a = r->attrs[i];
+            return soh::TlvView{a.type, 0, Bytes(a.value), 0};
+        }
+        iterator& operator++() noexcept {
+            ++i;
+            if (i == r->skip)
+                ++i;
+            return *this;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i == b.i; }
+    };
+    explicit SohTlvs(const SoH& soh) : attrs(soh.attributes), skip(kNone) {
+        for (std::size_t i = 0; i < attrs.size(); ++i) {
+            if (attrs[i].type == soh::tlv_type::kSystemHealthId && attrs[i].value.size() == 4) {
+                skip = i;
+                break;
+            }
+        }
+    }
+    [[nodiscard]] iterator begin() const noexcept {
+        return {this, skip == 0 ? std::size_t{1} : std::size_t{0}};
+    }
+    [[nodiscard]] iterator end() const noexcept { return {this, attrs.size()}; }
+};
+
 }  // namespace
 
 // ---- settings ----------------------------------------------------------------------------------
@@ -455,6 +489,17 @@ Result validate(const Settings& settings, const soh::ReportEntry& entry,
         return system_generated(OwnedTlvs{entry.attributes});
     }
     auto parsed = parse_soh_entry(entry);
+    if (!parsed) {
+        return invalid(parsed.error());
+    }
+    return evaluated(settings, *parsed);
+}
+
+Result validate_as_wsha(const Settings& settings, const SoH& soh, bool system_generated_entry) {
+    if (system_generated_entry) {
+        return system_generated(SohTlvs(soh));
+    }
+    auto parsed = soh::wsha::parse_soh_entry_as_wsha(soh);
     if (!parsed) {
         return invalid(parsed.error());
     }

@@ -122,6 +122,29 @@ Tlvs collect(const ReportEntry& e) {
     return r;
 }
 
+// As collect(to_entry(soh)) (soh/nap_soh.cc): the first 4-byte System-Health-ID is the id,
+// every other attribute a TLV (flags 0) at the offset it would have in the encoded entry. The
+// views point into `soh`, which must outlive the result.
+Tlvs collect(const SoH& soh) {
+    Tlvs r;
+    r.shid_offset = 0;
+    r.entry = -1;
+    std::size_t off = kTlvHeaderSize + 4;
+    r.tlvs.reserve(soh.attributes.size());
+    bool id_seen = false;
+    for (const SoHAttribute& a : soh.attributes) {
+        if (!id_seen && a.type == tlv_type::kSystemHealthId && a.value.size() == 4) {
+            r.id = load_be32(a.value.data());
+            id_seen = true;
+            continue;
+        }
+        r.tlvs.push_back(TlvView{a.type, 0, Bytes(a.value), static_cast<std::uint32_t>(off)});
+        off += kTlvHeaderSize + a.value.size();
+    }
+    r.end_offset = static_cast<std::uint32_t>(off);
+    return r;
+}
+
 class Parser {
   public:
     explicit Parser(const Tlvs& t) noexcept : t_(t) {}
@@ -657,6 +680,12 @@ Result<SohEntry> parse_soh_entry(const EntryView& entry) {
 
 Result<SohEntry> parse_soh_entry(const ReportEntry& entry) {
     return parse_soh(collect(entry));
+}
+
+Result<SohEntry> parse_soh_entry_as_wsha(const SoH& soh) {
+    Tlvs t = collect(soh);
+    t.id = kSystemHealthId;
+    return parse_soh(t);
 }
 
 ReportEntry build_soh_entry(const SohEntry& e) {

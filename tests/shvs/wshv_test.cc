@@ -11,6 +11,7 @@
 
 #include "opennap/policy/config.h"
 #include "opennap/soh/attributes.h"
+#include "opennap/soh/nap_soh.h"
 #include "support/vectors.h"
 
 namespace {
@@ -664,6 +665,79 @@ TEST(Wshv, EveryTruncationOfVector09) {
         }
         const Result r = validate(Settings{}, *view);
         check_consistent(r);
+    }
+}
+
+// ---- the NAP API's SoH, as the SHV host hands it --------------------------------------------
+
+// validate_as_wsha() must answer exactly as the owned-entry path it replaces in the server:
+// to_entry(), the id taken as the WSHA's, validate().
+void expect_same_as_owned(const SoH& soh, const std::string& what) {
+    Settings enforce;
+    enforce.security_updates.required = true;
+    for (const Settings& s : {Settings{}, enforce}) {
+        for (const bool generated : {false, true}) {
+            soh::ReportEntry e = soh::to_entry(soh);
+            e.id = kSystemHealthId;
+            const Result want = validate(s, e, generated);
+            const Result got = validate_as_wsha(s, soh, generated);
+            SCOPED_TRACE(what + (generated ? ", system-generated" : ""));
+            EXPECT_EQ(got.verdict, want.verdict);
+            EXPECT_EQ(got.response, want.response);
+            EXPECT_EQ(got.classes, want.classes);
+            EXPECT_EQ(got.hints, want.hints);
+            EXPECT_EQ(got.error, want.error);
+        }
+    }
+}
+
+TEST(Wshv, TheNapSohGivesTheAnswerOfItsOwnedEntry) {
+    std::vector<std::pair<std::string, soh::ReportEntry>> entries = {
+        {"healthy, full layout", build_soh_entry(healthy())},
+        {"healthy, compact layout", build_compact_soh_entry(healthy())},
+        {"short", soh::ReportEntry{kSystemHealthId, {soh::attr::make_health_class(0)}}},
+        {"empty", soh::ReportEntry{kSystemHealthId, {}}},
+        {"system-generated shape",
+         soh::ReportEntry{kSystemHealthId, {soh::attr::make_failure_category(3)}}},
+    };
+    SohEntry swapped = healthy();
+    std::swap(swapped.classes[0], swapped.classes[1]);
+    entries.emplace_back("classes out of order", build_soh_entry(swapped));
+    for (const char* vector : {"08-soh-wsha-compact.hex", "09-soh-wsha-full.hex"}) {
+        const auto bytes = test::load_vector(vector);
+        auto view = soh::decode(bytes);
+        ASSERT_TRUE(view.has_value());
+        const soh::Message m = soh::Message::from(*view);
+        const soh::ReportEntry* e = find_entry(m);
+        ASSERT_NE(e, nullptr);
+        entries.emplace_back(vector, *e);
+    }
+    for (const auto& [name, entry] : entries) {
+        for (const std::uint32_t id : {kSystemHealthId, 0x007ED901u}) {
+            soh::ReportEntry under = entry;
+            under.id = id;
+            const SoH soh = soh::to_soh(under);
+            expect_same_as_owned(soh, name);
+            // Every prefix of its attributes (the System-Health-ID first, then some TLVs).
+            for (std::size_t n = 0; n < soh.attributes.size(); ++n) {
+                SoH cut = soh;
+                cut.attributes.resize(n);
+                expect_same_as_owned(cut, name + ", " + std::to_string(n) + " attributes");
+            }
+            // The System-Health-ID elsewhere than first, twice, or missing.
+            if (soh.attributes.size() > 2) {
+                SoH moved = soh;
+                std::rotate(moved.attributes.begin(), moved.attributes.begin() + 1,
+                            moved.attributes.begin() + 3);
+                expect_same_as_owned(moved, name + ", id third");
+                SoH twice = soh;
+                twice.attributes.push_back(soh.attributes[0]);
+                expect_same_as_owned(twice, name + ", id twice");
+                SoH none(soh);
+                none.attributes.erase(none.attributes.begin());
+                expect_same_as_owned(none, name + ", no id");
+            }
+        }
     }
 }
 

@@ -109,6 +109,12 @@ struct Result {
 // The same for an owned entry (offsets in errors are relative to the entry).
 [[nodiscard]] Result validate(const Settings& settings, const soh::ReportEntry& entry,
                               bool system_generated = false);
+// The same for the NAP API's SoH as the SHV host hands it, read as the WSHA's whatever its
+// System-Health-ID (0x00013780, or OpenNAP's security-center 0x007ED901: the same layout):
+// exactly as validate(settings, e, system_generated) where e = soh::to_entry(soh) with
+// e.id = soh::wsha::kSystemHealthId, without copying the attributes.
+[[nodiscard]] Result validate_as_wsha(const Settings& settings, const SoH& soh,
+                                      bool system_generated = false);
 // Finds the WSHA entry in a decoded SoH and whether MS-SystemGenerated-Ids lists it.
 [[nodiscard]] Result validate(const Settings& settings, const soh::MessageView& request);
 

@@ -90,6 +90,7 @@
 #include <string_view>
 #include <vector>
 
+#include "opennap/core/nap_structs.h"
 #include "opennap/soh/error.h"
 #include "opennap/soh/message.h"
 #include "opennap/soh/tlv.h"
@@ -335,6 +336,11 @@ struct SohEntry {
 // The same for an owned entry; offsets are relative to the entry as encoded (its
 // System-Health-ID TLV at 0), `entry` is -1.
 [[nodiscard]] Result<SohEntry> parse_soh_entry(const ReportEntry& entry);
+// The same for the NAP API's SoH (opennap::SoH, as an SHV is handed it), read as the WSHA's
+// whatever its System-Health-ID (the layout is the same under OpenNAP's security-center id,
+// docs/checks.md): exactly as parse_soh_entry(e) where e = to_entry(soh) (soh/nap_soh.h) with
+// e.id = kSystemHealthId, errors and offsets included, without copying the attributes.
+[[nodiscard]] Result<SohEntry> parse_soh_entry_as_wsha(const SoH& soh);
 
 // Full [MS-WSH] 2.2.2 layout: Flag, Version, classes, TLVs 17-19, trailing. id = 0x00013780.
 [[nodiscard]] ReportEntry build_soh_entry(const SohEntry& e);
