@@ -62,6 +62,7 @@ soh::Message make_sohr(const SohrContent& content, const SohrEcho& echo,
         m.mode->content_type = 0;
     }
     auto& sys = m.system.items;
+    sys.reserve(4);  // at most the four below
     sys.emplace_back(soh::PacketInfo{soh::kPacketInfoResponse});
     sys.emplace_back(soh::MsCorrelationId{echo.correlation_id});
     std::string url = content.url;
@@ -76,6 +77,7 @@ soh::Message make_sohr(const SohrContent& content, const SohrEcho& echo,
     }
     std::vector<std::array<std::uint8_t, 4>> v4;
     std::vector<std::array<std::uint8_t, 16>> v6;
+    v4.reserve(content.fixup_servers.size());
     for (const IpAddress& ip : content.fixup_servers) {
         const IpAddress a = ip.unmapped();
         if (a.is_v4()) {

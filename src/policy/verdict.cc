@@ -13,7 +13,15 @@ namespace {
 // Reads the TLVs of one SHV response; `tlvs` is a range of TlvView.
 template <typename Tlvs>
 ShvVerdict read_response(SystemHealthEntityId id, const Tlvs& tlvs) {
+    // One allocation for the codes of every Compliance-Result-Codes TLV (the WSHV sends one per
+    // health class): at most this many.
+    std::size_t n_codes = 0;
+    for (const soh::TlvView& t : tlvs) {
+        if (t.type == soh::tlv_type::kComplianceResultCodes)
+            n_codes += t.value.size() / 4;
+    }
     std::vector<HResult> codes;
+    codes.reserve(n_codes);
     bool have_codes = false;
     std::optional<FailureCategory> failure;
     std::optional<ExtendedIsolationState> extended;
@@ -25,7 +33,6 @@ ShvVerdict read_response(SystemHealthEntityId id, const Tlvs& tlvs) {
                     return ShvVerdict::failed(id, FailureCategory::ServerComponent);
                 }
                 have_codes = true;
-                codes.reserve(codes.size() + list->size());
                 for (std::size_t i = 0; i < list->size(); ++i) {
                     codes.emplace_back(list->u32(i));
                 }

@@ -45,6 +45,14 @@ ResponseAssessment assess_response(const SoH& response, const FailureCategoryMap
     std::optional<FailureCategory> first_category;
     bool category_fails = false;
     // attributes[0] is the System-Health-ID (ValidationRequest::set_soh_response checked it).
+    // One allocation for the codes of every Compliance-Result-Codes TLV (the WSHV sends one per
+    // health class): at most this many.
+    std::size_t n_codes = 0;
+    for (std::size_t i = 1; i < response.attributes.size(); ++i) {
+        if (response.attributes[i].type == soh::tlv_type::kComplianceResultCodes)
+            n_codes += response.attributes[i].value.size() / 4;
+    }
+    a.compliance_codes.reserve(n_codes);
     for (std::size_t i = 1; i < response.attributes.size(); ++i) {
         const SoHAttribute& attr = response.attributes[i];
         const soh::TlvView t{attr.type, 0, Bytes(attr.value), 0};
@@ -55,7 +63,6 @@ ResponseAssessment assess_response(const SoH& response, const FailureCategoryMap
                 continue;
             }
             codes_seen = true;
-            a.compliance_codes.reserve(a.compliance_codes.size() + codes->size());
             for (std::size_t k = 0; k < codes->size(); ++k)
                 a.compliance_codes.push_back(HResult{codes->u32(k)});
         } else if (attr.type == soh::tlv_type::kFailureCategory) {

@@ -364,7 +364,18 @@ Result<std::size_t> encode_to(const Message& m, std::vector<std::uint8_t>& out,
 }
 
 Result<std::vector<std::uint8_t>> encode(const Message& m, std::size_t max_size) {
+    // One allocation in the usual case: the entries' size, and room for the headers and the
+    // system attributes of a typical SoH(R) (encode_to grows the buffer past it if need be).
+    std::size_t estimate = 256;
+    for (const ReportEntry& e : m.entries) {
+        estimate += kTlvHeaderSize + 4;
+        for (const Attribute& a : e.attributes)
+            estimate += kTlvHeaderSize + a.value.size();
+    }
+    for (const Attribute& a : m.system_extra)
+        estimate += kTlvHeaderSize + a.value.size();
     std::vector<std::uint8_t> out;
+    out.reserve(std::min(estimate, max_size));
     auto r = encode_to(m, out, max_size);
     if (!r)
         return std::unexpected(r.error());

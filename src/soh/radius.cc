@@ -298,6 +298,7 @@ std::vector<std::uint8_t> encode_servers(MsAttr type,
                                          std::span<const std::array<std::uint8_t, N>> s) {
     constexpr std::size_t per_vsa = (kMaxVsaValue - 1) / N;
     std::vector<std::uint8_t> out;
+    out.reserve((s.size() / per_vsa + 1) * (kVsaOverhead + 1) + s.size() * N);
     for (std::size_t i = 0; i < s.size(); i += per_vsa) {
         const std::size_t n = std::min(per_vsa, s.size() - i);
         std::vector<std::uint8_t> value;
