@@ -122,7 +122,13 @@ class HostCore : public std::enable_shared_from_this<HostCore> {
     // ---- validation ---------------------------------------------------------------------------
     Status validate(ValidationInput input, CompletionHandler done);
     Status on_complete(ValidationRequest& request, HResult hr);
+    // Idempotent: the first call does the work, later ones return at once.
     void shutdown();
+    // True on one of the host's own threads (its pool's workers, its own scheduler's thread),
+    // where shutdown() cannot run: it joins them.
+    [[nodiscard]] bool on_own_thread() const noexcept {
+        return pool.on_worker() || (own_scheduler != nullptr && own_scheduler->on_thread());
+    }
 
     ShvHostOptions options;
     std::shared_ptr<Scheduler> scheduler;
@@ -132,6 +138,7 @@ class HostCore : public std::enable_shared_from_this<HostCore> {
     std::atomic<std::int64_t> timeout_ms;
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> closing{false};
+    std::atomic<bool> shut_down{false};  // shutdown() has begun
 
   private:
     enum class End : std::uint8_t { Answer, Failed, TimedOut, Unavailable, Discarded };

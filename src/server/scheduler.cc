@@ -6,6 +6,10 @@ namespace opennap::server {
 
 // ---- ThreadScheduler ---------------------------------------------------------------------------
 
+namespace {
+thread_local const ThreadScheduler* t_scheduler = nullptr;  // the scheduler whose thread this is
+}
+
 ThreadScheduler::ThreadScheduler() : thread_([this] { loop(); }) {}
 
 ThreadScheduler::~ThreadScheduler() {
@@ -46,7 +50,12 @@ bool ThreadScheduler::cancel(TaskId id) noexcept {
     return true;
 }
 
+bool ThreadScheduler::on_thread() const noexcept {
+    return t_scheduler == this;
+}
+
 void ThreadScheduler::loop() {
+    t_scheduler = this;
     std::unique_lock lock(mu_);
     while (!stop_) {
         if (tasks_.empty()) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <exception>
 #include <new>
+#include <thread>
 
 #include "host_impl.h"
 #include "log.h"
@@ -774,6 +775,8 @@ void HostCore::finish(const std::shared_ptr<Run>& run) {
 }
 
 void HostCore::shutdown() {
+    if (shut_down.exchange(true))
+        return;
     closing.store(true);
     std::vector<std::shared_ptr<Run>> runs;
     {
@@ -837,6 +840,18 @@ ShvHost::ShvHost(ShvHostOptions options)
 }
 
 ShvHost::~ShvHost() {
+    if (core_->on_own_thread() && !core_->shut_down.load()) {
+        // The last reference to the host was released by one of its own tasks (a completion
+        // handler holding it, run from a worker or the scheduler: a configuration replaced by a
+        // reload, a server stopping). A thread cannot join itself: the shutdown runs on a thread
+        // of its own, which joins this one once its task has returned.
+        std::thread([core = core_] { core->shutdown(); }).detach();
+        return;
+    }
+    core_->shutdown();
+}
+
+void ShvHost::shutdown() {
     core_->shutdown();
 }
 

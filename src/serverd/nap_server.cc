@@ -633,8 +633,14 @@ void NapServer::stop() {
         st = im.state;
     }
     const auto bound = st->config.server.shv_timeout + std::chrono::seconds(2);
-    std::unique_lock lock(im.drain_mu);
-    im.drain_cv.wait_for(lock, bound, [&] { return im.in_flight.load() == 0; });
+    {
+        std::unique_lock lock(im.drain_mu);
+        im.drain_cv.wait_for(lock, bound, [&] { return im.in_flight.load() == 0; });
+    }
+    // The SHV host's threads are joined here, on the stopping thread: an answer completed on one
+    // of them may still be releasing its request (and with it a reference to the configuration
+    // and its host) after it was counted as done, and the host must not be destroyed there.
+    st->host->shutdown();
 }
 
 std::vector<policy::Endpoint> NapServer::endpoints() const {

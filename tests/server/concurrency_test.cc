@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <deque>
+#include <future>
 
 namespace opennap::server::test {
 namespace {
@@ -197,6 +198,87 @@ TEST(ShvHostConcurrencyTest, InlineThroughput) {
     const double rate = kN / secs;
     std::printf("inline validations with 3 SHVs: %.0f per second\n", rate);
     EXPECT_GT(rate, 2000.0);
+}
+
+// Answers (after `go`) or never does; says on which thread it is destroyed.
+class Mortal final : public SystemHealthValidator {
+  public:
+    Mortal(std::shared_future<void> go, bool answer,
+           std::shared_ptr<std::promise<std::thread::id>> died)
+        : go_(std::move(go)), answer_(answer), died_(std::move(died)) {}
+    ~Mortal() override { died_->set_value(std::this_thread::get_id()); }
+    Status validate(const std::shared_ptr<ValidationRequest>& request, std::chrono::milliseconds,
+                    const std::shared_ptr<ServerCallback>&) override {
+        if (!answer_)
+            return hr::E_PENDING;  // times out
+        go_.wait();
+        return request->set_soh_response(codes_response(request->shv_id(), {0}));
+    }
+
+  private:
+    std::shared_future<void> go_;
+    bool answer_;
+    std::shared_ptr<std::promise<std::thread::id>> died_;
+};
+
+// The last reference to a host held by its own completion handler, which runs (and is released)
+// on one of the host's threads: a worker (a pool SHV's answer) or the scheduler's thread (a
+// timeout). A thread cannot join itself: the host shuts down on a thread of its own, and its
+// SHVs are released there (before: std::terminate, "Resource deadlock avoided", seen when
+// napserver stopped while a plug-in's answer was being completed).
+TEST(ShvHostConcurrencyTest, AHostReleasedByItsOwnCompletionHandlerShutsDownOnAnotherThread) {
+    for (const bool timeout : {false, true}) {
+        SCOPED_TRACE(timeout ? "released on the scheduler's thread (a timeout)"
+                             : "released on a worker (a pool SHV's answer)");
+        std::promise<void> go;
+        auto died = std::make_shared<std::promise<std::thread::id>>();
+        auto died_f = died->get_future();
+        auto handled = std::make_shared<std::promise<std::thread::id>>();
+        auto handled_f = handled->get_future();
+        auto host = std::make_shared<ShvHost>(opts([&](ShvHostOptions& o) {
+            o.timeout = timeout ? 100ms : 10s;
+            o.worker_threads = 1;
+        }));
+        ASSERT_EQ(host->register_validator(
+                      reg(kShvA, std::make_shared<Mortal>(go.get_future().share(), !timeout, died),
+                          CallMode::Pool)),
+                  hr::S_OK);
+        ASSERT_EQ(host->validate(input_of(ssoh({entry(kShvA, 1)})),
+                                 [h = host, handled](ValidationResult&&) {
+                                     handled->set_value(std::this_thread::get_id());
+                                 }),
+                  hr::S_OK);
+        host.reset();  // the handler holds the last reference
+        go.set_value();
+        ASSERT_EQ(handled_f.wait_for(10s), std::future_status::ready);
+        const std::thread::id handler_thread = handled_f.get();
+        EXPECT_NE(handler_thread, std::this_thread::get_id());
+        ASSERT_EQ(died_f.wait_for(10s), std::future_status::ready) << "the host never shut down";
+        EXPECT_NE(died_f.get(), handler_thread);
+    }
+}
+
+// shutdown() ahead of the destructor joins the host's threads on the caller's, and the
+// destructor then has nothing left to do (napserver stopping: docs/napserver.md).
+TEST(ShvHostConcurrencyTest, ShutdownAheadOfTheDestructorIsIdempotent) {
+    auto died = std::make_shared<std::promise<std::thread::id>>();
+    auto died_f = died->get_future();
+    std::promise<void> go;
+    go.set_value();
+    Collector c;
+    {
+        ShvHost host(opts([](ShvHostOptions& o) { o.worker_threads = 2; }));
+        ASSERT_EQ(host.register_validator(
+                      reg(kShvA, std::make_shared<Mortal>(go.get_future().share(), true, died),
+                          CallMode::Pool)),
+                  hr::S_OK);
+        ASSERT_EQ(host.validate(input_of(ssoh({entry(kShvA, 1)})), c.handler()), hr::S_OK);
+        host.shutdown();
+        ASSERT_EQ(died_f.wait_for(0s), std::future_status::ready);  // released by shutdown()
+        EXPECT_EQ(died_f.get(), std::this_thread::get_id());
+        host.shutdown();
+        EXPECT_EQ(host.validate(input_of(ssoh({entry(kShvA, 1)})), c.handler()).failed(), true);
+    }
 }
 
 }  // namespace

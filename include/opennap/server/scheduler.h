@@ -42,6 +42,8 @@ class ThreadScheduler final : public Scheduler {
     // Stops and joins the thread; tasks not yet run are dropped and later ones are accepted but
     // never run. Idempotent; must not be called from a task.
     void stop();
+    // True on this scheduler's thread (in one of its tasks).
+    [[nodiscard]] bool on_thread() const noexcept;
 
     [[nodiscard]] TimePoint now() const noexcept override { return Clock::now(); }
     TaskId schedule_at(TimePoint when, Task task) override;

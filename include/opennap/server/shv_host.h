@@ -82,8 +82,14 @@ class ShvHost {
   public:
     explicit ShvHost(ShvHostOptions options = {});
     // Completes every pending validation at once (their unfinished SHVs Discarded, result
-    // E_ABORT), stops the workers and the host's own scheduler.
+    // E_ABORT), stops the workers and the host's own scheduler (shutdown(), unless done
+    // already). Destroyed on one of the host's own threads (a completion handler held the last
+    // reference), it hands that work to a thread of its own, since a thread cannot join itself.
     ~ShvHost();
+    // What the destructor does, at a time the owner chooses (a server stopping: every host
+    // thread is joined before it returns). Idempotent. Not from a completion handler or an SHV
+    // callback (it joins the threads they run on).
+    void shutdown();
     ShvHost(const ShvHost&) = delete;
     ShvHost& operator=(const ShvHost&) = delete;
 
