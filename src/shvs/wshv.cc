@@ -10,6 +10,7 @@
 #include "opennap/core/nap_structs.h"
 #include "opennap/core/nap_types.h"
 #include "opennap/soh/attributes.h"
+#include "opennap/soh/nap_soh.h"
 
 namespace opennap::shvs::wshv {
 
@@ -381,40 +382,6 @@ struct OwnedTlvs {
     [[nodiscard]] iterator end() const noexcept { return {attrs.end()}; }
 };
 
-// An SoH's attributes as TlvViews, but for its first 4-byte System-Health-ID (to_entry()'s id).
-struct SohTlvs {
-    const std::vector<SoHAttribute>& attrs;
-    static constexpr std::size_t kNone = ~std::size_t{0};
-    std::size_t skip;  // the id attribute's index, or kNone
-    struct iterator {
-        const SohTlvs* r;
-        std::size_t i;
-        soh::TlvView operator*() const noexcept {
-            const SoHAttribute& a = r->attrs[i];
-            return soh::TlvView{a.type, 0, Bytes(a.value), 0};
-        }
-        iterator& operator++() noexcept {
-            ++i;
-            if (i == r->skip)
-                ++i;
-            return *this;
-        }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i == b.i; }
-    };
-    explicit SohTlvs(const SoH& soh) : attrs(soh.attributes), skip(kNone) {
-        for (std::size_t i = 0; i < attrs.size(); ++i) {
-            if (attrs[i].type == soh::tlv_type::kSystemHealthId && attrs[i].value.size() == 4) {
-                skip = i;
-                break;
-            }
-        }
-    }
-    [[nodiscard]] iterator begin() const noexcept {
-        return {this, skip == 0 ? std::size_t{1} : std::size_t{0}};
-    }
-    [[nodiscard]] iterator end() const noexcept { return {this, attrs.size()}; }
-};
-
 }  // namespace
 
 // ---- settings ----------------------------------------------------------------------------------
@@ -497,7 +464,8 @@ Result validate(const Settings& settings, const soh::ReportEntry& entry,
 
 Result validate_as_wsha(const Settings& settings, const SoH& soh, bool system_generated_entry) {
     if (system_generated_entry) {
-        return system_generated(SohTlvs(soh));
+        // Rare (the NAP agent answered for a WSHA that did not): the owned entry's path.
+        return validate(settings, soh::to_entry(soh), true);
     }
     auto parsed = soh::wsha::parse_soh_entry_as_wsha(soh);
     if (!parsed) {

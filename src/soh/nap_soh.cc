@@ -17,7 +17,7 @@ ReportEntry entry_of(Src& soh) {
     e.attributes.reserve(soh.attributes.size());
     bool id_seen = false;
     for (auto& a : soh.attributes) {
-        if (!id_seen && a.type == tlv_type::kSystemHealthId && a.value.size() == 4) {
+        if (!id_seen && is_entry_id(a)) {
             e.id = load_be32(a.value.data());
             id_seen = true;
             continue;

@@ -9,6 +9,7 @@
 
 #include "opennap/core/endian.h"
 #include "opennap/soh/attributes.h"
+#include "opennap/soh/nap_soh.h"
 
 namespace opennap::soh::wsha {
 namespace {
@@ -133,7 +134,7 @@ Tlvs collect(const SoH& soh) {
     r.tlvs.reserve(soh.attributes.size());
     bool id_seen = false;
     for (const SoHAttribute& a : soh.attributes) {
-        if (!id_seen && a.type == tlv_type::kSystemHealthId && a.value.size() == 4) {
+        if (!id_seen && is_entry_id(a)) {
             r.id = load_be32(a.value.data());
             id_seen = true;
             continue;

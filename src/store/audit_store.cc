@@ -113,14 +113,17 @@ std::string machine_exact_key(std::string_view machine) {
 
 // A store that does not write in parts never opens a transaction (begin_batch() is false), so
 // these are only reached by a caller that ignored that.
-StoreResult<void> AuditStore::append_part(std::span<const DecisionRecord>) {
-    return std::unexpected(StoreError{StoreError::Kind::Invalid, where(),
+static std::unexpected<StoreError> not_in_parts(const std::string& where) {
+    return std::unexpected(StoreError{StoreError::Kind::Invalid, where,
                                       "this store does not write in parts", 0, "", ""});
 }
 
+StoreResult<void> AuditStore::append_part(std::span<const DecisionRecord>) {
+    return not_in_parts(where());
+}
+
 StoreResult<void> AuditStore::commit_batch() {
-    return std::unexpected(StoreError{StoreError::Kind::Invalid, where(),
-                                      "this store does not write in parts", 0, "", ""});
+    return not_in_parts(where());
 }
 
 bool machine_matches(std::string_view machine, std::string_view machine_name) {

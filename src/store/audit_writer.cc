@@ -221,10 +221,10 @@ class AuditWriter::Impl {
     std::vector<DecisionRecord> records;  // reused: their strings keep their capacity
     std::size_t open_n = 0;
     Clock::time_point open_since;
-    enum class Parts : std::uint8_t { Unknown, Yes, No } parts = Parts::Unknown;
-    bool store_open = false;   // the store's transaction holds every part so far
-    bool part_failed = false;  // a part failed: the batch goes to write() whole
-    double store_seconds = 0;  // time spent in the store on the open batch
+    bool whole_batches = false;  // begin_batch() said the store does not write in parts
+    bool store_open = false;     // the store's transaction holds every part so far
+    bool part_failed = false;    // a part failed: the batch goes to write() whole
+    double store_seconds = 0;    // time spent in the store on the open batch
 
     // Counts a batch the store committed.
     void batch_written(std::size_t n, double seconds, std::size_t failures) {
@@ -243,35 +243,36 @@ class AuditWriter::Impl {
     // counted and makes the batch go to write() whole at its commit (nothing of it is stored:
     // the store rolled its transaction back).
     void add_part(std::span<const DecisionRecord> part) {
-        if (part.empty() || parts == Parts::No || part_failed)
+        if (part.empty() || whole_batches || part_failed)
             return;
         const auto t0 = Clock::now();
         if (!store_open) {
             auto r = store->begin_batch();
             if (r && !*r) {
-                parts = Parts::No;
+                whole_batches = true;
                 return;
             }
             if (!r) {
-                part_error(r.error());
+                part_failed = true;
+                store_error(r.error());
                 return;
             }
-            parts = Parts::Yes;
             store_open = true;
         }
         if (auto r = store->append_part(part); !r) {
             store->abort_batch();  // over already; says so to a store that kept it
             store_open = false;
-            part_error(r.error());
+            part_failed = true;
+            store_error(r.error());
             return;
         }
         store_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     }
-    void part_error(const StoreError& e) {
-        part_failed = true;
+    // Counts a failed part or commit (the batch then goes to write() whole).
+    void store_error(const StoreError& e) {
         n_errors.fetch_add(1, std::memory_order_relaxed);
         bump(m_errors);
-        spdlog::debug("audit: writing a part failed (the batch is written whole): {}",
+        spdlog::debug("audit: writing a batch in parts failed (it is written whole): {}",
                       e.to_string());
     }
 
@@ -292,8 +293,7 @@ class AuditWriter::Impl {
                               0);
                 return true;
             }
-            part_error(r.error());
-            part_failed = false;
+            store_error(r.error());
         }
         return write(batch);
     }

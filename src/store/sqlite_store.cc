@@ -280,13 +280,8 @@ class SqliteStore final : public AuditStore {
         if (!encoded)
             return std::unexpected(encoded.error());
         std::lock_guard lock(mu);
-        if (!insert.get())
-            return std::unexpected(error(K::Invalid, "opened read-only"));
-        if (in_batch)
-            return std::unexpected(error(K::Invalid, "a batch written in parts is open"));
-        int rc = run(begin);
-        if (rc != SQLITE_DONE)
-            return std::unexpected(error(kind_of(rc), "starting a transaction", rc));
+        if (auto r = begin_locked(); !r)
+            return r;
         if (auto r = insert_rows(*encoded, 0); !r) {
             run(rollback);
             return r;
@@ -296,6 +291,16 @@ class SqliteStore final : public AuditStore {
 
     StoreResult<bool> begin_batch() override {
         std::lock_guard lock(mu);
+        if (auto r = begin_locked(); !r)
+            return std::unexpected(r.error());
+        in_batch = true;
+        batch_rows = 0;
+        return true;
+    }
+
+    // Starts a write transaction (mu held): not on a read-only store, nor inside a batch written
+    // in parts.
+    StoreResult<void> begin_locked() {
         if (!insert.get())
             return std::unexpected(error(K::Invalid, "opened read-only"));
         if (in_batch)
@@ -303,9 +308,7 @@ class SqliteStore final : public AuditStore {
         const int rc = run(begin);
         if (rc != SQLITE_DONE)
             return std::unexpected(error(kind_of(rc), "starting a transaction", rc));
-        in_batch = true;
-        batch_rows = 0;
-        return true;
+        return {};
     }
 
     StoreResult<void> append_part(std::span<const DecisionRecord> part) override {

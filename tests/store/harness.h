@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "opennap/store/decision.h"
 
@@ -222,6 +224,18 @@ class PgServer {
     std::string as_;  // "runuser -u postgres -- " when root
     bool started_ = false;
 };
+
+// Polls `pred` every millisecond for up to 10 s; whether it became true.
+template <typename Pred>
+bool eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
 
 // A record with every field set (and distinct per `i`): times on whole microseconds.
 inline DecisionRecord sample_record(

@@ -353,10 +353,8 @@ TEST_F(SqliteTest, TheWriterWritesPartsAsTheyArriveAndCommitsThemTogether) {
     AuditWriter w(std::move(s), wo);
     for (int i = 0; i < 200; ++i)
         w.submit(sample_record(i));
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (can_lock(path()) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-    EXPECT_FALSE(can_lock(path())) << "no part was written within 10 s";
+    EXPECT_TRUE(testing::eventually([&] { return !can_lock(path()); }))
+        << "no part was written within 10 s";
     EXPECT_EQ(count(), 0u);
     EXPECT_EQ(w.stats().written, 0u);
     ASSERT_TRUE(w.flush(10s));

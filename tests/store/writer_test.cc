@@ -15,6 +15,7 @@ namespace opennap::store {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::sample_record;
 
 // Keeps what is appended; can fail, reject, or hold appends until released.
@@ -47,8 +48,7 @@ class FakeStore final : public AuditStore {
         s_->cv.wait(lock, [&] { return !s_->hold; });
         if (s_->fail_next > 0) {
             --s_->fail_next;
-            return std::unexpected(
-                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+            return down();
         }
         for (const auto& r : batch) {
             if (r.machine_name == "reject-me")
@@ -75,8 +75,7 @@ class FakeStore final : public AuditStore {
             --s_->fail_part;
             s_->staged.clear();
             open_ = false;
-            return std::unexpected(
-                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+            return down();
         }
         s_->part_sizes.push_back(part.size());
         s_->staged.insert(s_->staged.end(), part.begin(), part.end());
@@ -89,8 +88,7 @@ class FakeStore final : public AuditStore {
         if (s_->fail_commit > 0) {
             --s_->fail_commit;
             s_->staged.clear();
-            return std::unexpected(
-                StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+            return down();
         }
         ++s_->commits;
         s_->batch_sizes.push_back(s_->staged.size());
@@ -112,10 +110,23 @@ class FakeStore final : public AuditStore {
     }
 
   private:
+    std::unexpected<StoreError> down() const {
+        return std::unexpected(
+            StoreError{StoreError::Kind::Unavailable, where_, "down", 0, "", ""});
+    }
+
     std::shared_ptr<Script> s_;
     std::string where_ = "fake";
     bool open_ = false;
 };
+
+// Every record 0..n-1 stored once, in order.
+void expect_in_order(Script& s, int n) {
+    std::lock_guard lock(s.mu);
+    ASSERT_EQ(s.stored.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        EXPECT_EQ(s.stored[static_cast<std::size_t>(i)], sample_record(i)) << i;
+}
 
 std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
     return std::make_unique<FakeStore>(s);
@@ -129,17 +140,13 @@ TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
     AuditWriter w(fake(s), o);
     for (int i = 0; i < 35; ++i)
         w.submit(sample_record(i));
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (w.stats().written < 30 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(1ms);
+    eventually([&] { return w.stats().written >= 30; });
     EXPECT_EQ(w.stats().written, 30u);
     EXPECT_EQ(w.stats().queued, 5u);  // waits for the interval (an hour) or stop
     EXPECT_EQ(w.stop(), 0u);
+    expect_in_order(*s, 35);
     std::lock_guard lock(s->mu);
     EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{10, 10, 10, 5}));
-    ASSERT_EQ(s->stored.size(), 35u);
-    for (int i = 0; i < 35; ++i)
-        EXPECT_EQ(s->stored[static_cast<std::size_t>(i)], sample_record(i));  // in order
 }
 
 // The queue holds records packed into one buffer each, and the writer thread unpacks them into
@@ -344,24 +351,6 @@ std::shared_ptr<Script> parts_script() {
     auto s = std::make_shared<Script>();
     s->parts = true;
     return s;
-}
-
-template <typename Pred>
-bool eventually(Pred pred) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
-
-void expect_in_order(Script& s, int n) {
-    std::lock_guard lock(s.mu);
-    ASSERT_EQ(s.stored.size(), static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i)
-        EXPECT_EQ(s.stored[static_cast<std::size_t>(i)], sample_record(i)) << i;
 }
 
 // A store that writes in parts gets a batch's records as they arrive, in parts of at most 64

@@ -7,6 +7,12 @@
 
 namespace opennap::soh {
 
+// Whether `a` can be an entry's System-Health-ID: that type with a 4-octet value. to_entry()
+// takes the first such attribute as the id.
+[[nodiscard]] inline bool is_entry_id(const SoHAttribute& a) noexcept {
+    return a.type == tlv_type::kSystemHealthId && a.value.size() == 4;
+}
+
 // The first 4-byte System-Health-ID TLV becomes the id (0 when there is none); every other TLV is
 // kept in order.
 [[nodiscard]] ReportEntry to_entry(const SoH& soh);
