@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -17,9 +19,11 @@ namespace {
 using internal::Col;
 using K = StoreError::Kind;
 
-// Schema version 1 (docs/audit.md, "Schema"). Times are microseconds since the Unix epoch (UTC).
-// The outcome CHECK is written with OR rather than IN (...): SQLite 3.40 builds an ephemeral
-// table for an IN list on every insert (databases created with the IN form behave the same).
+// Schema version 1 (docs/audit.md, "Schema"), as earlier releases created it: a new database is
+// created as version 1 and then brought to version 2, as an existing one is. Times are
+// microseconds since the Unix epoch (UTC). The outcome CHECK is written with OR rather than IN
+// (...): SQLite 3.40 builds an ephemeral table for an IN list on every insert (databases created
+// with the IN form behave the same).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE opennap_schema (
   version INTEGER NOT NULL
@@ -53,12 +57,44 @@ CREATE INDEX opennap_decision_machine ON opennap_decision (machine_key, time);
 INSERT INTO opennap_schema (version) VALUES (1);
 )sql";
 
+// Version 1 -> 2: a record's reasons are stored once per distinct list, in opennap_reasons, and
+// the record names them (reasons_id; its own reasons column is then ''). The reasons were 40 %
+// of a record's bytes and repeat from record to record (they name SHVs, codes and policies, not
+// machines); every byte of a record is written twice, to the WAL and at the checkpoint
+// (docs/benchmarks.md). The table is renamed opennap_decision_row, and the view
+// opennap_decision shows the version 1 columns, so queries written for version 1 read the same.
+// Records written under version 1 keep their reasons in place (reasons_id NULL). O(1): no
+// record is rewritten.
+constexpr const char* kToVersion2 = R"sql(
+ALTER TABLE opennap_decision RENAME TO opennap_decision_row;
+ALTER TABLE opennap_decision_row ADD COLUMN reasons_id INTEGER;
+CREATE TABLE opennap_reasons (
+  id INTEGER PRIMARY KEY,
+  reasons TEXT NOT NULL UNIQUE
+);
+CREATE VIEW opennap_decision AS SELECT id, time, instance, client_address, client_name,
+  nas_type, machine_name, machine_key, connection_id, correlation_guid, correlation_time, shvs,
+  health_policy, network_policy, outcome, probation_end, extended_state, remediation_group, url,
+  CASE WHEN d.reasons_id IS NULL THEN d.reasons
+       ELSE (SELECT r.reasons FROM opennap_reasons r WHERE r.id = d.reasons_id) END AS reasons,
+  latency_us FROM opennap_decision_row d;
+UPDATE opennap_schema SET version = 2;
+)sql";
+
 constexpr const char* kInsert =
-    "INSERT INTO opennap_decision (time, instance, client_address, client_name, nas_type, "
+    "INSERT INTO opennap_decision_row (time, instance, client_address, client_name, nas_type, "
     "machine_name, machine_key, connection_id, correlation_guid, correlation_time, shvs, "
     "health_policy, network_policy, outcome, probation_end, extended_state, remediation_group, "
-    "url, reasons, latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    "url, reasons, reasons_id, latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12, ?13, ?14, ?15, ?16, ?17, ?18, '', ?19, ?20)";
+
+// A reasons list's id: made when new, found when it exists (the cache in front of these).
+constexpr const char* kInsertReasons =
+    "INSERT INTO opennap_reasons (reasons) VALUES (?1) ON CONFLICT (reasons) DO NOTHING";
+constexpr const char* kSelectReasons = "SELECT id FROM opennap_reasons WHERE reasons = ?1";
+
+// Reasons lists whose ids the store keeps in memory; past this many the cache starts again.
+constexpr std::size_t kReasonsCache = 4096;
 
 constexpr const char* kSelect =
     "SELECT id, time, instance, client_address, client_name, nas_type, machine_name, "
@@ -129,12 +165,18 @@ class SqliteStore final : public AuditStore {
     std::string path;
     sqlite3* db = nullptr;
     std::mutex mu;
-    Stmt insert, begin, commit, rollback;
+    Stmt insert, begin, commit, rollback, insert_reasons, select_reasons;
     bool in_batch = false;       // mu: begin_batch() opened a transaction
     std::size_t batch_rows = 0;  // mu: rows appended to it so far
+    // mu: encoded reasons lists -> their opennap_reasons id. Only ids of rows that exist, or that
+    // the open transaction made: every rollback empties it (rollback_locked), and nothing
+    // deletes from opennap_reasons.
+    std::unordered_map<std::string, std::int64_t> reasons_ids;
 
     ~SqliteStore() override {
         insert = Stmt();
+        insert_reasons = Stmt();
+        select_reasons = Stmt();
         begin = Stmt();
         commit = Stmt();
         rollback = Stmt();
@@ -180,7 +222,7 @@ class SqliteStore final : public AuditStore {
         };
         if (!read_only) {
             // 16 KiB pages for a new database (an existing one keeps its own; in WAL mode the size
-            // can no longer change): a record is about 1.4 KB, and each page written costs the
+            // can no longer change): a record is 0.6-1.4 KB, and each page written costs the
             // writer two write(2)s to the WAL and one at the checkpoint, the larger part of its
             // time. Measured in docs/benchmarks.md (audit store).
             int rc = exec("PRAGMA page_size=16384");
@@ -208,6 +250,14 @@ class SqliteStore final : public AuditStore {
                     return std::unexpected(e);
                 }
             }
+            if (version && *version < 2) {
+                rc = exec(kToVersion2);
+                if (rc != SQLITE_OK) {
+                    auto e = error(kind_of(rc), "bringing the schema to version 2", rc);
+                    exec("ROLLBACK");
+                    return std::unexpected(e);
+                }
+            }
             if (!version) {
                 exec("ROLLBACK");
                 return std::unexpected(version.error());
@@ -226,9 +276,12 @@ class SqliteStore final : public AuditStore {
                 return std::unexpected(error(K::Unreadable, "no audit records here (no schema)"));
         }
         for (auto [stmt, sql] : {std::pair{&insert, kInsert},
+                                 {&insert_reasons, kInsertReasons},
+                                 {&select_reasons, kSelectReasons},
                                  {&begin, "BEGIN IMMEDIATE"},
                                  {&commit, "COMMIT"},
                                  {&rollback, "ROLLBACK"}}) {
+            // Read-only: the database may still be at version 1 (nothing migrates it).
             if (read_only && stmt != &begin && stmt != &commit && stmt != &rollback)
                 continue;
             auto s = prepare(sql, true);
@@ -283,7 +336,7 @@ class SqliteStore final : public AuditStore {
         if (auto r = begin_locked(); !r)
             return r;
         if (auto r = insert_rows(*encoded, 0); !r) {
-            run(rollback);
+            rollback_locked();
             return r;
         }
         return commit_locked();
@@ -366,7 +419,10 @@ class SqliteStore final : public AuditStore {
             bind(s, 16, r.extended_state);
             bind(s, 17, r.remediation_group);
             bind(s, 18, r.url);
-            bind(s, 19, r.reasons);
+            auto rid = reasons_id(r.reasons, first + i);
+            if (!rid)
+                return std::unexpected(rid.error());
+            bind(s, 19, *rid);
             bind(s, 20, r.latency_us);
             // Every parameter is bound above (NULL included), so no sqlite3_clear_bindings.
             const int rc = sqlite3_step(s);
@@ -383,7 +439,7 @@ class SqliteStore final : public AuditStore {
         const int rc = run(commit);
         if (rc != SQLITE_DONE) {
             auto e = error(kind_of(rc), "committing", rc);
-            run(rollback);
+            rollback_locked();
             return std::unexpected(e);
         }
         return {};
@@ -391,8 +447,41 @@ class SqliteStore final : public AuditStore {
 
     void abort_locked() {
         if (in_batch)
-            run(rollback);
+            rollback_locked();
         in_batch = false;
+    }
+
+    // Rolls the open transaction back (mu held). The reasons ids it made are gone with it, and
+    // which those were is not kept: the cache starts again.
+    void rollback_locked() {
+        run(rollback);
+        reasons_ids.clear();
+    }
+
+    // The id of an encoded reasons list (mu held, in the open transaction): from the cache, else
+    // found or made in opennap_reasons.
+    StoreResult<std::int64_t> reasons_id(const std::string& reasons, std::size_t index) {
+        if (auto it = reasons_ids.find(reasons); it != reasons_ids.end())
+            return it->second;
+        auto fail = [&](int rc) {
+            return std::unexpected(
+                error(kind_of(rc), "storing the reasons of record " + std::to_string(index), rc));
+        };
+        bind(insert_reasons.get(), 1, reasons);
+        int rc = run(insert_reasons);
+        if (rc != SQLITE_DONE)
+            return fail(rc);
+        sqlite3_stmt* s = select_reasons.get();
+        bind(s, 1, reasons);
+        rc = sqlite3_step(s);
+        const std::int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW)
+            return fail(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+        if (reasons_ids.size() >= kReasonsCache)
+            reasons_ids.clear();
+        reasons_ids.emplace(reasons, id);
+        return id;
     }
 
     // " WHERE ..." for the filters, and the values to bind in order.
@@ -501,7 +590,7 @@ class SqliteStore final : public AuditStore {
         std::lock_guard lock(mu);
         if (in_batch)
             return std::unexpected(error(K::Invalid, "a batch written in parts is open"));
-        auto s = prepare("DELETE FROM opennap_decision WHERE time < ?", false);
+        auto s = prepare("DELETE FROM opennap_decision_row WHERE time < ?", false);
         if (!s)
             return std::unexpected(s.error());
         sqlite3_bind_int64(s->get(), 1, before.time_since_epoch().count());

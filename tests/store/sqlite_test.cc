@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -362,6 +363,168 @@ TEST_F(SqliteTest, TheWriterWritesPartsAsTheyArriveAndCommitsThemTogether) {
     EXPECT_EQ(w.stats().written, 200u);
     EXPECT_EQ(w.stats().batches, 1u);
     EXPECT_TRUE(can_lock(path()));
+}
+
+// ---- schema version 2: reasons stored once per distinct list ---------------------------------
+
+// The one value of a query on the database (another connection), "" when there is no row or NULL.
+std::string value_of(const std::filesystem::path& p, const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::string out;
+    EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+void exec_on(const std::filesystem::path& p, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err != nullptr ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+}
+
+std::vector<DecisionRecord> with_reasons(int from, int to,
+                                         const std::vector<std::vector<std::string>>& lists) {
+    auto out = records(from, to);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i].reasons = lists[i % lists.size()];
+    return out;
+}
+
+std::vector<DecisionRecord> all_of(AuditStore& s) {
+    DecisionQuery q;
+    q.limit = 0;
+    auto r = s.query(q);
+    EXPECT_TRUE(r) << (r ? "" : r.error().to_string());
+    if (!r)
+        return {};
+    std::sort(r->begin(), r->end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+    return *r;
+}
+
+const std::vector<std::vector<std::string>> kLists = {
+    {"SHV 0x00013780: non-compliant -> fail", "network policy \"r\" matched: restricted access"},
+    {"no SoH: the client is not NAP-capable"},
+    {}};
+
+// Each distinct reasons list is one row of opennap_reasons, whichever batch and connection
+// stores it; records name it, and read back with their own reasons, through the store and
+// through the view opennap_decision, which shows them as version 1 did (a JSON array).
+TEST_F(SqliteTest, ReasonsAreStoredOncePerDistinctList) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->append(with_reasons(0, 30, kLists)));
+    ASSERT_TRUE(s->append(with_reasons(30, 60, kLists)));
+    s.reset();
+    s = open();  // a new connection, with nothing cached
+    ASSERT_TRUE(s->append(with_reasons(60, 90, kLists)));
+    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "3");
+    EXPECT_EQ(value_of(path(),
+                       "SELECT count(*) FROM opennap_decision_row WHERE reasons <> '' "
+                       "OR reasons_id IS NULL"),
+              "0");
+    EXPECT_EQ(value_of(path(),
+                       "SELECT reasons FROM opennap_decision WHERE machine_key = "
+                       "'pc-1.corp.example'"),
+              "[\"no SoH: the client is not NAP-capable\"]");
+    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "2");
+    const auto out = all_of(*s);
+    ASSERT_EQ(out.size(), 90u);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        EXPECT_EQ(out[i].reasons, kLists[i % kLists.size()]) << "record " << i;
+}
+
+// A reasons list first stored by a batch that is then rolled back is gone with it; the store
+// must not name it afterwards (its id would name nothing, or another list). Whole batches
+// refused by the database, and batches in parts aborted.
+TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->append(with_reasons(0, 1, {kLists[0]})));  // one list made and committed
+    exec_on(path(),
+            "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision_row WHEN "
+            "NEW.machine_name LIKE '%forbidden%' BEGIN SELECT RAISE(ABORT, 'forbidden'); END");
+    const std::vector<std::string> fresh = {"a list first seen in a refused batch"};
+    auto refused = with_reasons(1, 3, {fresh});
+    refused[1].machine_name = "forbidden-pc";
+    ASSERT_FALSE(s->append(refused));
+    const std::vector<std::string> fresh2 = {"a list first seen in an aborted batch"};
+    ASSERT_TRUE(s->begin_batch());
+    ASSERT_TRUE(s->append_part(with_reasons(3, 5, {fresh2})));
+    s->abort_batch();
+    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "1");
+    // The next records carry those lists (and the committed one) again.
+    auto next = with_reasons(5, 8, {fresh, fresh2, kLists[0]});
+    ASSERT_TRUE(s->append(next));
+    const auto out = all_of(*s);
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[0].reasons, kLists[0]);
+    EXPECT_EQ(out[1].reasons, fresh);
+    EXPECT_EQ(out[2].reasons, fresh2);
+    EXPECT_EQ(out[3].reasons, kLists[0]);
+    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "3");
+}
+
+// A database written by an earlier napserver (schema version 1: one table, reasons in each
+// record) is read as it is when opened read-only (napctl), and brought to version 2 when
+// opened for writing: its records keep their reasons, and new ones are stored by reference.
+TEST_F(SqliteTest, AVersionOneDatabaseIsReadAndBroughtToVersionTwo) {
+    exec_on(path(), R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE opennap_schema (version INTEGER NOT NULL);
+CREATE TABLE opennap_decision (
+  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, instance TEXT NOT NULL,
+  client_address TEXT NOT NULL, client_name TEXT NOT NULL,
+  nas_type INTEGER CHECK (nas_type BETWEEN 0 AND 4294967295), machine_name TEXT NOT NULL,
+  machine_key TEXT NOT NULL, connection_id TEXT, correlation_guid TEXT, correlation_time INTEGER,
+  shvs TEXT NOT NULL, health_policy TEXT NOT NULL, network_policy TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome = 'full' OR outcome = 'probation' OR
+                              outcome = 'restricted' OR outcome = 'deny'),
+  probation_end INTEGER, extended_state TEXT NOT NULL, remediation_group TEXT NOT NULL,
+  url TEXT NOT NULL, reasons TEXT NOT NULL, latency_us INTEGER NOT NULL);
+CREATE INDEX opennap_decision_time ON opennap_decision (time);
+CREATE INDEX opennap_decision_machine ON opennap_decision (machine_key, time);
+INSERT INTO opennap_schema (version) VALUES (1);
+INSERT INTO opennap_decision VALUES (7, 1764640000123456, 'nps-a', '192.0.2.9', 'switch-1', 2,
+  'PC-OLD', 'pc-old', NULL, NULL, NULL, '[]', 'h', 'n', 'full', NULL, 'no-data', '', '',
+  '["written by version 1"]', 55);
+)sql");
+    {
+        SqliteOptions o;
+        o.path = path();
+        o.read_only = true;
+        auto ro = open_sqlite_store(o);
+        ASSERT_TRUE(ro) << ro.error().to_string();
+        const auto out = all_of(**ro);
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_EQ(out[0].reasons, std::vector<std::string>{"written by version 1"});
+        EXPECT_EQ(out[0].machine_name, "PC-OLD");
+    }
+    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "1");
+    auto s = open();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "2");
+    ASSERT_TRUE(s->append(with_reasons(100, 102, kLists)));
+    const auto out = all_of(*s);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0].id, 7);
+    EXPECT_EQ(out[0].reasons, std::vector<std::string>{"written by version 1"});
+    EXPECT_EQ(out[0].latency_us, 55u);
+    EXPECT_EQ(out[1].reasons, kLists[0]);
+    EXPECT_EQ(out[2].reasons, kLists[1]);
+    EXPECT_EQ(value_of(path(), "SELECT reasons_id FROM opennap_decision_row WHERE id = 7"), "");
+    // Pruning deletes records of both kinds.
+    ASSERT_TRUE(s->prune(out[2].time));
+    EXPECT_EQ(all_of(*s).size(), 1u);
 }
 
 }  // namespace

@@ -82,6 +82,10 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
         return s ? std::move(*s) : nullptr;
     }
 
+    // The table that holds the records: SQLite's view opennap_decision (schema version 2) cannot
+    // be written to, its table can.
+    std::string table() const { return is_pg() ? "opennap_decision" : "opennap_decision_row"; }
+
     // Runs SQL on the store's database with a connection of its own.
     void raw_sql(const std::string& text) {
         if (is_pg()) {
@@ -343,7 +347,7 @@ TEST_P(StoreTest, DatabaseRefusalRollsBackTheBatch) {
     // contain "forbidden".
     raw_sql(is_pg() ? "ALTER TABLE opennap_decision ADD CONSTRAINT no_forbidden CHECK "
                       "(machine_name NOT LIKE '%forbidden%')"
-                    : "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision WHEN "
+                    : "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision_row WHEN "
                       "NEW.machine_name LIKE '%forbidden%' BEGIN SELECT RAISE(ABORT, "
                       "'forbidden'); END");
     std::vector<DecisionRecord> in = {sample_record(1), sample_record(2), sample_record(3)};
@@ -408,20 +412,20 @@ TEST_P(StoreTest, CorruptStoredValuesAreReportedWithRowAndField) {
     const auto rows = all(*s);
     ASSERT_EQ(rows.size(), 2u);
     const std::int64_t id = rows[1].id;  // sample_record(1)
-    raw_sql(
-        "UPDATE opennap_decision SET shvs = '[{\"id\":1,\"status\":\"bogus\",\"passed\":true,"
-        "\"codes\":[],\"latency_us\":0}]' WHERE id = " +
-        std::to_string(id));
+    raw_sql("UPDATE " + table() +
+            " SET shvs = '[{\"id\":1,\"status\":\"bogus\",\"passed\":true,"
+            "\"codes\":[],\"latency_us\":0}]' WHERE id = " +
+            std::to_string(id));
     DecisionQuery q;
     auto r = s->query(q);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, StoreError::Kind::Corrupt);
     EXPECT_EQ(r.error().row, id);
     EXPECT_EQ(r.error().field, "shvs[0].status");
-    raw_sql(
-        "UPDATE opennap_decision SET shvs = '[]', outcome = 'full', connection_id = NULL, "
-        "nas_type = NULL WHERE id = " +
-        std::to_string(id));
+    raw_sql("UPDATE " + table() +
+            " SET shvs = '[]', outcome = 'full', connection_id = NULL, "
+            "nas_type = NULL WHERE id = " +
+            std::to_string(id));
     r = s->query(q);
     ASSERT_TRUE(r) << r.error().to_string();
     // The counts still read (outcome values are checked there too).
@@ -430,12 +434,12 @@ TEST_P(StoreTest, CorruptStoredValuesAreReportedWithRowAndField) {
     EXPECT_EQ(c->total(), 2u);
     if (!is_pg()) {
         // SQLite holds any value: a text where the time should be.
-        raw_sql("UPDATE opennap_decision SET time = 'yesterday' WHERE id = " + std::to_string(id));
+        raw_sql("UPDATE " + table() + " SET time = 'yesterday' WHERE id = " + std::to_string(id));
         r = s->query(q);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().field, "time");
-        raw_sql("UPDATE opennap_decision SET time = 0, extended_state = 'sick' WHERE id = " +
-                std::to_string(id));
+        raw_sql("UPDATE " + table() +
+                " SET time = 0, extended_state = 'sick' WHERE id = " + std::to_string(id));
         r = s->query(q);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().field, "extended_state");
@@ -464,7 +468,7 @@ TEST_P(StoreTest, NewerSchemaIsRefused) {
 
 TEST_P(StoreTest, TablesThatAreNotOursAreRefused) {
     { ASSERT_TRUE(open()); }
-    raw_sql("ALTER TABLE opennap_decision RENAME COLUMN shvs TO something_else");
+    raw_sql("ALTER TABLE " + table() + " RENAME COLUMN shvs TO something_else");
     auto s = try_open();
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().kind, StoreError::Kind::Corrupt) << s.error().to_string();

@@ -6,6 +6,10 @@
 // lock and then fails with StoreError::Kind::Unavailable (the AuditWriter retries). Writes in
 // parts (AuditStore::begin_batch): the AuditWriter holds the write lock while a batch is open,
 // at most its flush_interval.
+//
+// Schema version 2: the records are in opennap_decision_row, each distinct reasons list once in
+// opennap_reasons, and the view opennap_decision reads as version 1's table did. A version 1
+// database is brought to version 2 when opened for writing; read-only, either is read as it is.
 #pragma once
 
 #include <chrono>
@@ -16,7 +20,7 @@
 
 namespace opennap::store {
 
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 struct SqliteOptions {
     std::filesystem::path path;
