@@ -93,8 +93,10 @@ constexpr const char* kInsertReasons =
     "INSERT INTO opennap_reasons (reasons) VALUES (?1) ON CONFLICT (reasons) DO NOTHING";
 constexpr const char* kSelectReasons = "SELECT id FROM opennap_reasons WHERE reasons = ?1";
 
-// Reasons lists whose ids the store keeps in memory; past this many the cache starts again.
+// Reasons lists whose ids the store keeps in memory, and their bytes (a list may be up to 64
+// sentences of 4 KiB); past either the cache starts again.
 constexpr std::size_t kReasonsCache = 4096;
+constexpr std::size_t kReasonsCacheBytes = std::size_t{4} << 20;
 
 constexpr const char* kSelect =
     "SELECT id, time, instance, client_address, client_name, nas_type, machine_name, "
@@ -172,6 +174,7 @@ class SqliteStore final : public AuditStore {
     // the open transaction made: every rollback empties it (rollback_locked), and nothing
     // deletes from opennap_reasons.
     std::unordered_map<std::string, std::int64_t> reasons_ids;
+    std::size_t reasons_bytes = 0;  // mu: the keys' bytes
 
     ~SqliteStore() override {
         insert = Stmt();
@@ -456,6 +459,7 @@ class SqliteStore final : public AuditStore {
     void rollback_locked() {
         run(rollback);
         reasons_ids.clear();
+        reasons_bytes = 0;
     }
 
     // The id of an encoded reasons list (mu held, in the open transaction): from the cache, else
@@ -478,9 +482,13 @@ class SqliteStore final : public AuditStore {
         sqlite3_reset(s);
         if (rc != SQLITE_ROW)
             return fail(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-        if (reasons_ids.size() >= kReasonsCache)
+        if (reasons_ids.size() >= kReasonsCache ||
+            reasons_bytes + reasons.size() > kReasonsCacheBytes) {
             reasons_ids.clear();
+            reasons_bytes = 0;
+        }
         reasons_ids.emplace(reasons, id);
+        reasons_bytes += reasons.size();
         return id;
     }
 

@@ -443,6 +443,34 @@ TEST_F(SqliteTest, ReasonsAreStoredOncePerDistinctList) {
         EXPECT_EQ(out[i].reasons, kLists[i % kLists.size()]) << "record " << i;
 }
 
+// More distinct lists than the store keeps ids of in memory, by number and by bytes: each is
+// still stored once and read back as its own, and a list seen again is found again.
+TEST_F(SqliteTest, MoreDistinctListsThanTheCacheHoldsAreEachStoredOnce) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    std::vector<std::vector<std::string>> lists;
+    for (int i = 0; i < 4200; ++i)
+        lists.push_back({"list " + std::to_string(i)});
+    for (int i = 0; i < 24; ++i)  // 24 x 64 x 4,000 bytes: past the cache's 4 MiB
+        lists.emplace_back(64, std::string(4000, static_cast<char>('a' + i)));
+    auto in = records(0, static_cast<int>(lists.size()));
+    for (std::size_t i = 0; i < in.size(); ++i)
+        in[i].reasons = lists[i];
+    ASSERT_TRUE(s->append(in));
+    auto again = records(10000, 10000 + static_cast<int>(lists.size()));
+    for (std::size_t i = 0; i < again.size(); ++i)
+        again[i].reasons = lists[lists.size() - 1 - i];
+    ASSERT_TRUE(s->append(again));
+    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"),
+              std::to_string(lists.size()));
+    const auto out = all_of(*s);
+    ASSERT_EQ(out.size(), 2 * lists.size());
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+        ASSERT_EQ(out[i].reasons, lists[i]) << "record " << i;
+        ASSERT_EQ(out[lists.size() + i].reasons, lists[lists.size() - 1 - i]) << "again " << i;
+    }
+}
+
 // A reasons list first stored by a batch that is then rolled back is gone with it; the store
 // must not name it afterwards (its id would name nothing, or another list). Whole batches
 // refused by the database, and batches in parts aborted.
