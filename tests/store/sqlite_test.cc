@@ -502,6 +502,20 @@ TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
     EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "3");
 }
 
+// A record that names a reasons list the database no longer has (deleted by hand) is reported
+// with its row and field, as any other damaged value is.
+TEST_F(SqliteTest, ARecordWhoseReasonsListIsGoneIsReportedWithItsRowAndField) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->append(with_reasons(0, 2, {kLists[0], kLists[1]})));
+    exec_on(path(), "DELETE FROM opennap_reasons WHERE reasons LIKE '%not NAP-capable%'");
+    auto r = s->query({});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, StoreError::Kind::Corrupt) << r.error().to_string();
+    EXPECT_EQ(r.error().field, "reasons");
+    EXPECT_EQ(r.error().row, 2);
+}
+
 // A database written by an earlier napserver (schema version 1: one table, reasons in each
 // record) is read as it is when opened read-only (napctl), and brought to version 2 when
 // opened for writing: its records keep their reasons, and new ones are stored by reference.
