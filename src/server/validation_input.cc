@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 #include "opennap/soh/attributes.h"
 
@@ -18,6 +19,12 @@ std::u16string machine_name_of(std::string_view raw) {
 
 SoHAttribute owned(const soh::Attribute& a) {
     return SoHAttribute{a.type, a.value};
+}
+
+// The entry's System-Health-ID as the API's attribute, its value moved rather than copied.
+SoHAttribute system_health_id(std::uint32_t id) {
+    soh::Attribute a = soh::attr::make_system_health_id(id);
+    return SoHAttribute{a.type, std::move(a.value)};
 }
 
 }  // namespace
@@ -38,7 +45,7 @@ ValidationInput ValidationInput::from(const soh::MessageView& ssoh) {
     for (const soh::EntryView& e : ssoh.entries) {
         auto soh = std::make_shared<SoH>();
         soh->attributes.reserve(std::size_t{e.attribute_count} + 1);
-        soh->attributes.push_back(owned(soh::attr::make_system_health_id(e.id)));
+        soh->attributes.push_back(system_health_id(e.id));
         for (const soh::TlvView& t : e.attributes)
             soh->attributes.push_back(
                 {t.type, std::vector<std::uint8_t>(t.value.begin(), t.value.end())});
@@ -64,7 +71,7 @@ ValidationInput ValidationInput::from(const soh::Message& ssoh) {
     for (const soh::ReportEntry& e : ssoh.entries) {
         auto soh = std::make_shared<SoH>();
         soh->attributes.reserve(e.attributes.size() + 1);
-        soh->attributes.push_back(owned(soh::attr::make_system_health_id(e.id)));
+        soh->attributes.push_back(system_health_id(e.id));
         for (const soh::Attribute& a : e.attributes)
             soh->attributes.push_back(owned(a));
         const bool gen =
