@@ -124,8 +124,9 @@ class AuditWriter::Impl {
         ++accepted;
         n_submitted.fetch_add(1, std::memory_order_relaxed);
         gauge_locked();
-        // A part to write, or a deadline to start watching (the writer sleeps without one).
-        if (queue.size() == part_size() || (queue.size() == 1 && idle_wait))
+        // A part to write (a whole one, or what fills the open batch), or a deadline to start
+        // watching (the writer sleeps without one).
+        if (queue.size() == wake_at || (queue.size() == 1 && idle_wait))
             work.notify_one();
         return how;
     }
@@ -160,6 +161,8 @@ class AuditWriter::Impl {
                 const bool flushing = flush_to > finished;
                 if (part || due || flushing || stopping)
                     break;
+                // The queue is below this now, and submit() wakes us when it gets there.
+                wake_at = std::min(part_size(), options.batch_size - open_n);
                 work.wait_until(lock, oldest + options.flush_interval);
                 continue;
             }
@@ -215,6 +218,10 @@ class AuditWriter::Impl {
     }
     Clock::time_point stop_deadline = Clock::time_point::max();  // mu
     bool idle_wait = false;  // mu: the writer sleeps with nothing pending (no deadline)
+    // mu: the queue's size at which a part is to be taken: a whole part, or fewer when they fill
+    // the open batch (waking only at a whole part, the writer slept past a batch filled by a
+    // short part until the next part or its flush_interval).
+    std::size_t wake_at = kPart;
     Clock::time_point next_prune = Clock::time_point::max();  // writer thread
     // Writer thread: the batch being written is records[0, open_n), its first record queued at
     // open_since. Whether the store writes in parts is learnt from its first begin_batch().

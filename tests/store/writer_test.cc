@@ -417,6 +417,34 @@ TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
     expect_in_order(*s, 70);
 }
 
+// Records that fill the open batch without making a whole part wake the writer: with 64 of 100
+// records in the open batch, the 36th queued record commits it (it used to wait for a 64th, or
+// for the batch's flush_interval, here an hour).
+TEST(AuditWriter, AShortPartThatFillsTheOpenBatchIsTakenAtOnce) {
+    auto s = parts_script();
+    WriterOptions o;
+    o.batch_size = 100;
+    o.flush_interval = 1h;
+    AuditWriter w(fake(s), o);
+    for (int i = 0; i < 64; ++i)
+        w.submit(sample_record(i));
+    ASSERT_TRUE(eventually([&] {
+        std::lock_guard lock(s->mu);
+        return s->staged.size() == 64;
+    }));
+    for (int i = 64; i < 110; ++i)
+        w.submit(sample_record(i));
+    ASSERT_TRUE(eventually([&] { return w.stats().written == 100; }));
+    EXPECT_EQ(w.stats().queued, 10u);
+    {
+        std::lock_guard lock(s->mu);
+        EXPECT_EQ(s->batch_sizes, (std::vector<std::size_t>{100}));
+        EXPECT_EQ(s->part_sizes, (std::vector<std::size_t>{64, 36}));
+    }
+    EXPECT_EQ(w.stop(), 0u);
+    expect_in_order(*s, 110);
+}
+
 // A part or a commit that fails leaves nothing of the batch in the store: the batch is then
 // written whole through append(), once, in order, and the failure is counted.
 TEST(AuditWriter, AFailedPartOrCommitSendsTheBatchWhole) {
