@@ -155,14 +155,14 @@ class AuditWriter::Impl {
         for (;;) {
             if (!queue.empty() || open_n > 0) {
                 const Clock::time_point oldest = open_n > 0 ? open_since : queue.front().queued;
-                const bool part =
-                    queue.size() >= part_size() || open_n + queue.size() >= options.batch_size;
+                // A whole part, or what fills the open batch.
+                const std::size_t part_n = std::min(part_size(), options.batch_size - open_n);
+                const bool part = queue.size() >= part_n;
                 const bool due = Clock::now() - oldest >= options.flush_interval;
                 const bool flushing = flush_to > finished;
                 if (part || due || flushing || stopping)
                     break;
-                // The queue is below this now, and submit() wakes us when it gets there.
-                wake_at = std::min(part_size(), options.batch_size - open_n);
+                wake_at = part_n;  // submit() wakes the writer when the queue gets there
                 work.wait_until(lock, oldest + options.flush_interval);
                 continue;
             }

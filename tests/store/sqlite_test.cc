@@ -20,6 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::sample_record;
+using testing::sqlite_exec;
+using testing::sqlite_value;
 
 class SqliteTest : public ::testing::Test {
   protected:
@@ -197,17 +199,8 @@ TEST_F(SqliteTest, FullSyncOption) {
 }
 
 int page_size_of(const std::filesystem::path& p) {
-    sqlite3* db = nullptr;
-    int size = -1;
-    if (sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            size = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return size;
+    const std::string v = sqlite_value(p, "PRAGMA page_size");
+    return v.empty() ? -1 : std::stoi(v);
 }
 
 // A new database gets 16 KiB pages (fewer pages written per record: docs/benchmarks.md).
@@ -223,14 +216,7 @@ TEST_F(SqliteTest, ANewDatabaseHasSixteenKibPages) {
 // A database made with another page size (an older napserver's 4 KiB) keeps it and is written to
 // and read as before.
 TEST_F(SqliteTest, AnExistingDatabaseKeepsItsPageSize) {
-    {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
-        EXPECT_EQ(sqlite3_exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL", nullptr,
-                               nullptr, nullptr),
-                  SQLITE_OK);
-        sqlite3_close(db);
-    }
+    sqlite_exec(path(), "PRAGMA page_size=4096; PRAGMA journal_mode=WAL");
     auto s = open();
     ASSERT_TRUE(s);
     std::vector<DecisionRecord> two = {sample_record(1), sample_record(2)};
@@ -367,31 +353,6 @@ TEST_F(SqliteTest, TheWriterWritesPartsAsTheyArriveAndCommitsThemTogether) {
 
 // ---- schema version 2: reasons stored once per distinct list ---------------------------------
 
-// The one value of a query on the database (another connection), "" when there is no row or NULL.
-std::string value_of(const std::filesystem::path& p, const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::string out;
-    EXPECT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-}
-
-void exec_on(const std::filesystem::path& p, const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << (err != nullptr ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
-}
-
 std::vector<DecisionRecord> with_reasons(int from, int to,
                                          const std::vector<std::vector<std::string>>& lists) {
     auto out = records(from, to);
@@ -427,16 +388,16 @@ TEST_F(SqliteTest, ReasonsAreStoredOncePerDistinctList) {
     s.reset();
     s = open();  // a new connection, with nothing cached
     ASSERT_TRUE(s->append(with_reasons(60, 90, kLists)));
-    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "3");
-    EXPECT_EQ(value_of(path(),
-                       "SELECT count(*) FROM opennap_decision_row WHERE reasons <> '' "
-                       "OR reasons_id IS NULL"),
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"), "3");
+    EXPECT_EQ(sqlite_value(path(),
+                           "SELECT count(*) FROM opennap_decision_row WHERE reasons <> '' "
+                           "OR reasons_id IS NULL"),
               "0");
-    EXPECT_EQ(value_of(path(),
-                       "SELECT reasons FROM opennap_decision WHERE machine_key = "
-                       "'pc-1.corp.example'"),
+    EXPECT_EQ(sqlite_value(path(),
+                           "SELECT reasons FROM opennap_decision WHERE machine_key = "
+                           "'pc-1.corp.example'"),
               "[\"no SoH: the client is not NAP-capable\"]");
-    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "2");
+    EXPECT_EQ(sqlite_value(path(), "SELECT version FROM opennap_schema"), "2");
     const auto out = all_of(*s);
     ASSERT_EQ(out.size(), 90u);
     for (std::size_t i = 0; i < out.size(); ++i)
@@ -461,7 +422,7 @@ TEST_F(SqliteTest, MoreDistinctListsThanTheCacheHoldsAreEachStoredOnce) {
     for (std::size_t i = 0; i < again.size(); ++i)
         again[i].reasons = lists[lists.size() - 1 - i];
     ASSERT_TRUE(s->append(again));
-    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"),
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"),
               std::to_string(lists.size()));
     const auto out = all_of(*s);
     ASSERT_EQ(out.size(), 2 * lists.size());
@@ -478,9 +439,9 @@ TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
     auto s = open();
     ASSERT_TRUE(s);
     ASSERT_TRUE(s->append(with_reasons(0, 1, {kLists[0]})));  // one list made and committed
-    exec_on(path(),
-            "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision_row WHEN "
-            "NEW.machine_name LIKE '%forbidden%' BEGIN SELECT RAISE(ABORT, 'forbidden'); END");
+    sqlite_exec(path(),
+                "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision_row WHEN "
+                "NEW.machine_name LIKE '%forbidden%' BEGIN SELECT RAISE(ABORT, 'forbidden'); END");
     const std::vector<std::string> fresh = {"a list first seen in a refused batch"};
     auto refused = with_reasons(1, 3, {fresh});
     refused[1].machine_name = "forbidden-pc";
@@ -489,7 +450,7 @@ TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
     ASSERT_TRUE(s->begin_batch());
     ASSERT_TRUE(s->append_part(with_reasons(3, 5, {fresh2})));
     s->abort_batch();
-    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "1");
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"), "1");
     // The next records carry those lists (and the committed one) again.
     auto next = with_reasons(5, 8, {fresh, fresh2, kLists[0]});
     ASSERT_TRUE(s->append(next));
@@ -499,7 +460,7 @@ TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
     EXPECT_EQ(out[1].reasons, fresh);
     EXPECT_EQ(out[2].reasons, fresh2);
     EXPECT_EQ(out[3].reasons, kLists[0]);
-    EXPECT_EQ(value_of(path(), "SELECT count(*) FROM opennap_reasons"), "3");
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"), "3");
 }
 
 // A record that names a reasons list the database no longer has (deleted by hand) is reported
@@ -508,7 +469,7 @@ TEST_F(SqliteTest, ARecordWhoseReasonsListIsGoneIsReportedWithItsRowAndField) {
     auto s = open();
     ASSERT_TRUE(s);
     ASSERT_TRUE(s->append(with_reasons(0, 2, {kLists[0], kLists[1]})));
-    exec_on(path(), "DELETE FROM opennap_reasons WHERE reasons LIKE '%not NAP-capable%'");
+    sqlite_exec(path(), "DELETE FROM opennap_reasons WHERE reasons LIKE '%not NAP-capable%'");
     auto r = s->query({});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, StoreError::Kind::Corrupt) << r.error().to_string();
@@ -520,7 +481,7 @@ TEST_F(SqliteTest, ARecordWhoseReasonsListIsGoneIsReportedWithItsRowAndField) {
 // record) is read as it is when opened read-only (napctl), and brought to version 2 when
 // opened for writing: its records keep their reasons, and new ones are stored by reference.
 TEST_F(SqliteTest, AVersionOneDatabaseIsReadAndBroughtToVersionTwo) {
-    exec_on(path(), R"sql(
+    sqlite_exec(path(), R"sql(
 PRAGMA journal_mode=WAL;
 CREATE TABLE opennap_schema (version INTEGER NOT NULL);
 CREATE TABLE opennap_decision (
@@ -551,10 +512,10 @@ INSERT INTO opennap_decision VALUES (7, 1764640000123456, 'nps-a', '192.0.2.9', 
         EXPECT_EQ(out[0].reasons, std::vector<std::string>{"written by version 1"});
         EXPECT_EQ(out[0].machine_name, "PC-OLD");
     }
-    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "1");
+    EXPECT_EQ(sqlite_value(path(), "SELECT version FROM opennap_schema"), "1");
     auto s = open();
     ASSERT_TRUE(s);
-    EXPECT_EQ(value_of(path(), "SELECT version FROM opennap_schema"), "2");
+    EXPECT_EQ(sqlite_value(path(), "SELECT version FROM opennap_schema"), "2");
     ASSERT_TRUE(s->append(with_reasons(100, 102, kLists)));
     const auto out = all_of(*s);
     ASSERT_EQ(out.size(), 3u);
@@ -563,7 +524,7 @@ INSERT INTO opennap_decision VALUES (7, 1764640000123456, 'nps-a', '192.0.2.9', 
     EXPECT_EQ(out[0].latency_us, 55u);
     EXPECT_EQ(out[1].reasons, kLists[0]);
     EXPECT_EQ(out[2].reasons, kLists[1]);
-    EXPECT_EQ(value_of(path(), "SELECT reasons_id FROM opennap_decision_row WHERE id = 7"), "");
+    EXPECT_EQ(sqlite_value(path(), "SELECT reasons_id FROM opennap_decision_row WHERE id = 7"), "");
     // Pruning deletes records of both kinds.
     ASSERT_TRUE(s->prune(out[2].time));
     EXPECT_EQ(all_of(*s).size(), 1u);

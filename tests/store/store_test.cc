@@ -92,13 +92,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
             EXPECT_EQ(pg_->sql(text, db_), "");
             return;
         }
-        sqlite3* h = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &h), SQLITE_OK);
-        char* err = nullptr;
-        EXPECT_EQ(sqlite3_exec(h, text.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-            << (err != nullptr ? err : "");
-        sqlite3_free(err);
-        sqlite3_close(h);
+        testing::sqlite_exec(path_, text);
     }
 
     std::vector<DecisionRecord> all(AuditStore& s) {

@@ -132,14 +132,27 @@ std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
     return std::make_unique<FakeStore>(s);
 }
 
+// Submits sample_record(i) for i in [from, to).
+void submit_range(AuditWriter& w, int from, int to) {
+    for (int i = from; i < to; ++i)
+        w.submit(sample_record(i));
+}
+
+// Whether the open batch's parts hold n records within the harness's wait.
+bool staged_reaches(Script& s, std::size_t n) {
+    return eventually([&] {
+        std::lock_guard lock(s.mu);
+        return s.staged.size() == n;
+    });
+}
+
 TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
     auto s = std::make_shared<Script>();
     WriterOptions o;
     o.batch_size = 10;
     o.flush_interval = 1h;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 35; ++i)
-        w.submit(sample_record(i));
+    submit_range(w, 0, 35);
     eventually([&] { return w.stats().written >= 30; });
     EXPECT_EQ(w.stats().written, 30u);
     EXPECT_EQ(w.stats().queued, 5u);  // waits for the interval (an hour) or stop
@@ -282,8 +295,7 @@ TEST(AuditWriter, RetriesWithBackOff) {
     o.retry_min = 10ms;
     o.retry_max = 20ms;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 5; ++i)
-        w.submit(sample_record(i));
+    submit_range(w, 0, 5);
     const auto t0 = std::chrono::steady_clock::now();
     EXPECT_TRUE(w.flush(5s));
     // 10 + 20 + 20 + 20 ms of back-off.
@@ -361,14 +373,9 @@ TEST(AuditWriter, PartsGoToTheStoreAsTheyArriveAndAreCommittedTogether) {
     o.batch_size = 1000;
     o.flush_interval = 1h;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 64; ++i)
-        w.submit(sample_record(i));
-    ASSERT_TRUE(eventually([&] {
-        std::lock_guard lock(s->mu);
-        return s->staged.size() == 64;
-    }));
-    for (int i = 64; i < 200; ++i)
-        w.submit(sample_record(i));
+    submit_range(w, 0, 64);
+    ASSERT_TRUE(staged_reaches(*s, 64));
+    submit_range(w, 64, 200);
     {
         std::lock_guard lock(s->mu);
         EXPECT_TRUE(s->stored.empty());
@@ -395,8 +402,7 @@ TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
         o.batch_size = 100;
         o.flush_interval = 1h;
         AuditWriter w(fake(s), o);
-        for (int i = 0; i < 250; ++i)
-            w.submit(sample_record(i));
+        submit_range(w, 0, 250);
         ASSERT_TRUE(eventually([&] { return w.stats().written == 200; }));
         EXPECT_EQ(w.stats().queued, 50u);  // waits for the interval (an hour) or stop
         {
@@ -411,8 +417,7 @@ TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
     o.batch_size = 1000;
     o.flush_interval = 100ms;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 70; ++i)  // a part of 64 goes in at once, the rest waits
-        w.submit(sample_record(i));
+    submit_range(w, 0, 70);  // a part of 64 goes in at once, the rest waits
     ASSERT_TRUE(eventually([&] { return w.stats().written == 70; }));  // no flush(): due
     expect_in_order(*s, 70);
 }
@@ -426,14 +431,9 @@ TEST(AuditWriter, AShortPartThatFillsTheOpenBatchIsTakenAtOnce) {
     o.batch_size = 100;
     o.flush_interval = 1h;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 64; ++i)
-        w.submit(sample_record(i));
-    ASSERT_TRUE(eventually([&] {
-        std::lock_guard lock(s->mu);
-        return s->staged.size() == 64;
-    }));
-    for (int i = 64; i < 110; ++i)
-        w.submit(sample_record(i));
+    submit_range(w, 0, 64);
+    ASSERT_TRUE(staged_reaches(*s, 64));
+    submit_range(w, 64, 110);
     ASSERT_TRUE(eventually([&] { return w.stats().written == 100; }));
     EXPECT_EQ(w.stats().queued, 10u);
     {
@@ -459,8 +459,7 @@ TEST(AuditWriter, AFailedPartOrCommitSendsTheBatchWhole) {
         o.batch_size = 1000;
         o.flush_interval = 1h;
         AuditWriter w(fake(s), o);
-        for (int i = 0; i < 150; ++i)
-            w.submit(sample_record(i));
+        submit_range(w, 0, 150);
         ASSERT_TRUE(w.flush(5s));
         EXPECT_EQ(w.stats().written, 150u);
         EXPECT_EQ(w.stats().write_errors, 1u);
@@ -479,8 +478,7 @@ TEST(AuditWriter, StopCommitsTheOpenBatch) {
     o.batch_size = 1000;
     o.flush_interval = 1h;
     AuditWriter w(fake(s), o);
-    for (int i = 0; i < 130; ++i)
-        w.submit(sample_record(i));
+    submit_range(w, 0, 130);
     EXPECT_EQ(w.stop(), 0u);
     EXPECT_EQ(w.stats().written, 130u);
     expect_in_order(*s, 130);
