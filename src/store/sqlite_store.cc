@@ -81,12 +81,35 @@ CREATE VIEW opennap_decision AS SELECT id, time, instance, client_address, clien
 UPDATE opennap_schema SET version = 2;
 )sql";
 
-constexpr const char* kInsert =
-    "INSERT INTO opennap_decision_row (time, instance, client_address, client_name, nas_type, "
-    "machine_name, machine_key, connection_id, correlation_guid, correlation_time, shvs, "
-    "health_policy, network_policy, outcome, probation_end, extended_state, remediation_group, "
-    "url, reasons, reasons_id, latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12, ?13, ?14, ?15, ?16, ?17, ?18, '', ?19, ?20)";
+// One record is 20 parameters, ?1 .. ?20; kInsertMany rows are one statement of kInsertMany
+// such tuples (row k's parameters are 20 k + 1 .. 20 k + 20). A statement's fixed costs (its
+// start, and its end: sqlite3VdbeHalt) were a fifth of SQLite's instructions per record at one
+// row per statement (docs/benchmarks.md). OR ROLLBACK: a statement of several rows that may
+// fail half-way otherwise keeps a statement journal, which SQLite spills to a temporary file
+// past 64 KiB (with 16 KiB pages, every statement); a refused record fails the whole batch
+// anyway (the callers roll back; the ROLLBACK after SQLite's own is a harmless no-op).
+constexpr int kInsertParams = 20;
+constexpr std::size_t kInsertMany = 16;
+constexpr const char* kInsertHead =
+    "INSERT OR ROLLBACK INTO opennap_decision_row (time, instance, client_address, client_name, "
+    "nas_type, machine_name, machine_key, connection_id, correlation_guid, correlation_time, "
+    "shvs, health_policy, network_policy, outcome, probation_end, extended_state, "
+    "remediation_group, url, reasons, reasons_id, latency_us) VALUES ";
+
+// The INSERT of `rows` records.
+std::string insert_sql(std::size_t rows) {
+    std::string sql = kInsertHead;
+    for (std::size_t k = 0; k < rows; ++k) {
+        const std::size_t b = k * kInsertParams;
+        sql += k == 0 ? "(" : ", (";
+        for (std::size_t c = 1; c <= kInsertParams; ++c) {
+            sql += c == 1 ? "?" : (c == 19 ? ", '', ?" : ", ?");  // the reasons column is ''
+            sql += std::to_string(b + c);
+        }
+        sql += ')';
+    }
+    return sql;
+}
 
 // A reasons list's id: made when new, found when it exists (the cache in front of these).
 constexpr const char* kInsertReasons =
@@ -167,7 +190,7 @@ class SqliteStore final : public AuditStore {
     std::string path;
     sqlite3* db = nullptr;
     std::mutex mu;
-    Stmt insert, begin, commit, rollback, insert_reasons, select_reasons;
+    Stmt insert, insert_many, begin, commit, rollback, insert_reasons, select_reasons;
     bool in_batch = false;       // mu: begin_batch() opened a transaction
     std::size_t batch_rows = 0;  // mu: rows appended to it so far
     // mu: encoded reasons lists -> their opennap_reasons id. Only ids of rows that exist, or that
@@ -178,6 +201,7 @@ class SqliteStore final : public AuditStore {
 
     ~SqliteStore() override {
         insert = Stmt();
+        insert_many = Stmt();
         insert_reasons = Stmt();
         select_reasons = Stmt();
         begin = Stmt();
@@ -278,7 +302,10 @@ class SqliteStore final : public AuditStore {
             if (*version == 0)
                 return std::unexpected(error(K::Unreadable, "no audit records here (no schema)"));
         }
-        for (auto [stmt, sql] : {std::pair{&insert, kInsert},
+        const std::string insert_one = insert_sql(1);
+        const std::string insert_n = insert_sql(kInsertMany);
+        for (auto [stmt, sql] : {std::pair{&insert, insert_one.c_str()},
+                                 {&insert_many, insert_n.c_str()},
                                  {&insert_reasons, kInsertReasons},
                                  {&select_reasons, kSelectReasons},
                                  {&begin, "BEGIN IMMEDIATE"},
@@ -397,42 +424,53 @@ class SqliteStore final : public AuditStore {
         abort_locked();
     }
 
-    // Inserts encoded rows into the open transaction (mu held); `first` numbers them in
-    // messages. The caller rolls back on error.
+    // Inserts encoded rows into the open transaction (mu held), kInsertMany per statement and
+    // the rest one by one; `first` numbers them in messages. The caller rolls back on error.
     StoreResult<void> insert_rows(const std::vector<internal::EncodedRow>& rows,
                                   std::size_t first) {
-        sqlite3_stmt* s = insert.get();
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const internal::EncodedRow& r = rows[i];
-            bind(s, 1, r.time_us);
-            bind(s, 2, r.instance);
-            bind(s, 3, r.client_address);
-            bind(s, 4, r.client_name);
-            bind(s, 5, r.nas_type);
-            bind(s, 6, r.machine_name);
-            bind(s, 7, r.machine_key);
-            bind(s, 8, r.connection_id);
-            bind(s, 9, r.correlation_guid);
-            bind(s, 10, r.correlation_time);
-            bind(s, 11, r.shvs);
-            bind(s, 12, r.health_policy);
-            bind(s, 13, r.network_policy);
-            bind(s, 14, r.outcome);
-            bind(s, 15, r.probation_end_us);
-            bind(s, 16, r.extended_state);
-            bind(s, 17, r.remediation_group);
-            bind(s, 18, r.url);
-            auto rid = reasons_id(r.reasons, first + i);
-            if (!rid)
-                return std::unexpected(rid.error());
-            bind(s, 19, *rid);
-            bind(s, 20, r.latency_us);
+        std::size_t i = 0;
+        while (i < rows.size()) {
+            const std::size_t n = rows.size() - i >= kInsertMany ? kInsertMany : 1;
+            sqlite3_stmt* s = n == kInsertMany ? insert_many.get() : insert.get();
+            for (std::size_t k = 0; k < n; ++k) {
+                const internal::EncodedRow& r = rows[i + k];
+                const int b = static_cast<int>(k) * kInsertParams;
+                bind(s, b + 1, r.time_us);
+                bind(s, b + 2, r.instance);
+                bind(s, b + 3, r.client_address);
+                bind(s, b + 4, r.client_name);
+                bind(s, b + 5, r.nas_type);
+                bind(s, b + 6, r.machine_name);
+                bind(s, b + 7, r.machine_key);
+                bind(s, b + 8, r.connection_id);
+                bind(s, b + 9, r.correlation_guid);
+                bind(s, b + 10, r.correlation_time);
+                bind(s, b + 11, r.shvs);
+                bind(s, b + 12, r.health_policy);
+                bind(s, b + 13, r.network_policy);
+                bind(s, b + 14, r.outcome);
+                bind(s, b + 15, r.probation_end_us);
+                bind(s, b + 16, r.extended_state);
+                bind(s, b + 17, r.remediation_group);
+                bind(s, b + 18, r.url);
+                auto rid = reasons_id(r.reasons, first + i + k);
+                if (!rid) {
+                    sqlite3_reset(s);
+                    return std::unexpected(rid.error());
+                }
+                bind(s, b + 19, *rid);
+                bind(s, b + 20, r.latency_us);
+            }
             // Every parameter is bound above (NULL included), so no sqlite3_clear_bindings.
             const int rc = sqlite3_step(s);
             sqlite3_reset(s);
-            if (rc != SQLITE_DONE)
-                return std::unexpected(
-                    error(kind_of(rc), "inserting record " + std::to_string(first + i), rc));
+            if (rc != SQLITE_DONE) {
+                std::string what = "inserting record " + std::to_string(first + i);
+                if (n > 1)
+                    what += " (or one of the " + std::to_string(n - 1) + " after it)";
+                return std::unexpected(error(kind_of(rc), std::move(what), rc));
+            }
+            i += n;
         }
         return {};
     }

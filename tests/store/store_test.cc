@@ -121,6 +121,9 @@ std::vector<DecisionRecord> without_ids(std::vector<DecisionRecord> v) {
 TEST_P(StoreTest, EveryFieldRoundTrips) {
     auto s = open();
     ASSERT_TRUE(s);
+    // 35 records: SQLite inserts 16 per statement and the rest one by one, so these are two
+    // statements of 16 (the special records inside them, away from their first row) and 3 single
+    // ones.
     std::vector<DecisionRecord> in;
     for (int i = 0; i < 8; ++i)
         in.push_back(sample_record(i));
@@ -129,6 +132,8 @@ TEST_P(StoreTest, EveryFieldRoundTrips) {
     bare.time = Timestamp(std::chrono::microseconds(0));
     bare.outcome = Outcome::Deny;
     in.push_back(bare);
+    for (int i = 8; i < 20; ++i)
+        in.push_back(sample_record(i));
     DecisionRecord big = sample_record(100);
     big.nas_type = 0xFFFFFFFFu;
     big.latency_us = 0xFFFFFFFFu;
@@ -140,6 +145,9 @@ TEST_P(StoreTest, EveryFieldRoundTrips) {
     big.machine_name = "Ünïcödé-PC ☃ 𝄞";
     big.extended_state = ExtendedIsolationState::Unknown;
     in.push_back(big);
+    for (int i = 20; i < 33; ++i)
+        in.push_back(sample_record(i));
+    in.push_back(bare);
     ASSERT_TRUE(s->append(in));
 
     auto out = all(*s);
@@ -349,6 +357,20 @@ TEST_P(StoreTest, DatabaseRefusalRollsBackTheBatch) {
     auto r = s->append(in);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, StoreError::Kind::Rejected) << r.error().to_string();
+    EXPECT_TRUE(all(*s).empty());
+    // The same inside one of SQLite's 16-row statements, after one that went in.
+    std::vector<DecisionRecord> many;
+    for (int i = 0; i < 40; ++i)
+        many.push_back(sample_record(i));
+    many[21].machine_name = "forbidden-pc";
+    r = s->append(many);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, StoreError::Kind::Rejected) << r.error().to_string();
+    if (!is_pg()) {
+        EXPECT_NE(r.error().message.find("inserting record 16 (or one of the 15 after it)"),
+                  std::string::npos)
+            << r.error().message;
+    }
     EXPECT_TRUE(all(*s).empty());
     // The connection is usable afterwards.
     in.pop_back();
