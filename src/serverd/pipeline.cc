@@ -23,6 +23,7 @@ NapRequest read_nap_request(const radius::PacketView& request) {
             r.problem = "the SoH in MS-Quarantine-SoH: " + view.error().message();
         } else {
             r.input = server::ValidationInput::from(*view);
+            r.echo = policy::SohrEcho::from(*view);
             r.soh = std::move((*q)->message);
             r.wrapping = (*q)->wrapping;
         }
@@ -86,13 +87,7 @@ std::vector<policy::ShvVerdict> verdicts(const policy::ServerConfig& config,
 std::optional<soh::Message> sohr_message(const policy::ServerConfig& config,
                                          const policy::Decision& decision,
                                          const NapRequest& request) {
-    if (!request.soh)
-        return std::nullopt;
-    auto view = soh::decode(*request.soh, {.expect = soh::Direction::Request});
-    if (!view)
-        return std::nullopt;
-    auto echo = policy::SohrEcho::from(*view);
-    if (!echo)
+    if (!request.soh || !request.echo)
         return std::nullopt;
     std::vector<SystemHealthEntityId> installed;
     installed.reserve(config.shvs.size());
@@ -103,7 +98,7 @@ std::optional<soh::Message> sohr_message(const policy::ServerConfig& config,
         return std::nullopt;
     // policy::build_sohr(*content, *echo, entries) is this message with the entries appended:
     // the callers move them in rather than copy them.
-    return policy::make_sohr(*content, *echo, {});
+    return policy::make_sohr(*content, *request.echo, {});
 }
 
 std::optional<std::vector<std::uint8_t>> encoded(const soh::Message& m) {

@@ -12,6 +12,7 @@
 
 #include "opennap/policy/config.h"
 #include "opennap/policy/evaluate.h"
+#include "opennap/policy/sohr.h"
 #include "opennap/radius/auth.h"
 #include "opennap/radius/ms_rnap.h"
 #include "opennap/radius/packet.h"
@@ -27,6 +28,9 @@ struct NapRequest {
     // decodes as an SoH request; then `input` is what the SHVs get.
     std::optional<std::vector<std::uint8_t>> soh;
     radius::Wrapping wrapping = radius::Wrapping::Bare;  // answer the way we were asked
+    // What the SoHR echoes of `soh` (its correlation id and framing), read when it was decoded;
+    // nullopt without `soh`, or when it has no correlation id (no SoHR is sent then).
+    std::optional<policy::SohrEcho> echo;
     server::ValidationInput input;
     std::optional<policy::NasType> nas_type;       // MS-Network-Access-Server-Type
     std::optional<policy::IpAddress> nas_address;  // NAS-IP-Address / NAS-IPv6-Address
