@@ -25,7 +25,8 @@ class WshvValidator final : public server::SystemHealthValidator {
         const SoH* soh = request->soh_request();
         auto result =
             soh != nullptr
-                ? shvs::wshv::validate_as_wsha(settings_, *soh, request->nap_system_generated())
+                ? shvs::wshv::validate_as_wsha(settings_, *soh, request->nap_system_generated(),
+                                               shvs::wshv::Want::Response)
                 : shvs::wshv::validate(settings_, std::optional<soh::EntryView>{}, false);
         // The answer goes to the SHA the request came from: under this SHV's id (the WSHA's
         // 0x00013780 in compatibility mode, OpenNAP's own id otherwise).

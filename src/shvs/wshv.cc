@@ -122,7 +122,7 @@ std::string hint(HealthClass cls, std::uint32_t code, std::string_view product) 
 
 class Evaluator {
   public:
-    Evaluator(const Settings& s, Result& r) : s_(s), r_(r) {}
+    Evaluator(const Settings& s, Result& r, bool hints) : s_(s), r_(r), hints_(hints) {}
 
     void run(const SohEntry& e) {
         r_.classes.classes.reserve(e.classes.size());
@@ -152,7 +152,7 @@ class Evaluator {
     // security-updates class's second code is a severity mask, not a result).
     void add(HealthClass cls, std::vector<std::uint32_t> codes, bool failure_category,
              std::string_view product, std::size_t hinted = 2) {
-        for (std::size_t i = 0; i < codes.size() && i < hinted; ++i) {
+        for (std::size_t i = 0; hints_ && i < codes.size() && i < hinted; ++i) {
             if (codes[i] != kOk) {
                 r_.hints.push_back(hint(cls, codes[i], product));
             }
@@ -289,6 +289,7 @@ class Evaluator {
 
     const Settings& s_;
     Result& r_;
+    bool hints_;
 };
 
 Result with_codes(std::uint32_t code, std::string hint_text) {
@@ -336,10 +337,12 @@ Result system_generated(const Tlvs& tlvs) {
     return r;
 }
 
-Result evaluated(const Settings& settings, const SohEntry& e) {
+Result evaluated(const Settings& settings, const SohEntry& e, Want want = Want::All) {
     Result r;
-    Evaluator(settings, r).run(e);
+    Evaluator(settings, r, want == Want::All).run(e);
     r.response = build_sohr_entry(r.classes);
+    if (want == Want::Response)
+        return r;
     std::vector<HResult> codes;
     std::size_t n = 0;
     for (const ClassResult& c : r.classes.classes)
@@ -462,7 +465,8 @@ Result validate(const Settings& settings, const soh::ReportEntry& entry,
     return evaluated(settings, *parsed);
 }
 
-Result validate_as_wsha(const Settings& settings, const SoH& soh, bool system_generated_entry) {
+Result validate_as_wsha(const Settings& settings, const SoH& soh, bool system_generated_entry,
+                        Want want) {
     if (system_generated_entry) {
         // Rare (the NAP agent answered for a WSHA that did not): the owned entry's path.
         return validate(settings, soh::to_entry(soh), true);
@@ -471,7 +475,7 @@ Result validate_as_wsha(const Settings& settings, const SoH& soh, bool system_ge
     if (!parsed) {
         return invalid(parsed.error());
     }
-    return evaluated(settings, *parsed);
+    return evaluated(settings, *parsed, want);
 }
 
 Result validate(const Settings& settings, const soh::MessageView& request) {

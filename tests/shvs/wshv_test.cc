@@ -687,6 +687,19 @@ void expect_same_as_owned(const SoH& soh, const std::string& what) {
             EXPECT_EQ(got.classes, want.classes);
             EXPECT_EQ(got.hints, want.hints);
             EXPECT_EQ(got.error, want.error);
+            // What napserver asks for: the same response, and no verdict or sentences built for
+            // an evaluated entry (the other paths answer in full).
+            const Result lean = validate_as_wsha(s, soh, generated, Want::Response);
+            EXPECT_EQ(lean.response, want.response);
+            EXPECT_EQ(lean.classes, want.classes);
+            EXPECT_EQ(lean.error, want.error);
+            if (!generated && !want.error) {
+                EXPECT_TRUE(lean.hints.empty());
+                EXPECT_EQ(lean.verdict, policy::ShvVerdict{});
+            } else {
+                EXPECT_EQ(lean.hints, want.hints);
+                EXPECT_EQ(lean.verdict, want.verdict);
+            }
         }
     }
 }

@@ -109,12 +109,22 @@ struct Result {
 // The same for an owned entry (offsets in errors are relative to the entry).
 [[nodiscard]] Result validate(const Settings& settings, const soh::ReportEntry& entry,
                               bool system_generated = false);
+// What a caller needs of a Result. napserver sends the response and reads the verdict back from
+// it (the policy engine does that for every SHV alike), so building the verdict and the hints'
+// sentences there was work thrown away on every request.
+enum class Want : std::uint8_t {
+    All,       // every field
+    Response,  // `response` and `classes` (and `error`); `verdict` and `hints` are left empty
+               // when the entry was evaluated
+};
+
 // The same for the NAP API's SoH as the SHV host hands it, read as the WSHA's whatever its
 // System-Health-ID (0x00013780, or OpenNAP's security-center 0x007ED901: the same layout):
 // exactly as validate(settings, e, system_generated) where e = soh::to_entry(soh) with
-// e.id = soh::wsha::kSystemHealthId, without copying the attributes.
+// e.id = soh::wsha::kSystemHealthId, without copying the attributes; with Want::Response, the
+// same response.
 [[nodiscard]] Result validate_as_wsha(const Settings& settings, const SoH& soh,
-                                      bool system_generated = false);
+                                      bool system_generated = false, Want want = Want::All);
 // Finds the WSHA entry in a decoded SoH and whether MS-SystemGenerated-Ids lists it.
 [[nodiscard]] Result validate(const Settings& settings, const soh::MessageView& request);
 
