@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -52,7 +53,9 @@ using Registry = std::vector<std::shared_ptr<Entry>>;  // ascending id
 struct Slot {
     enum class State : std::uint8_t { Idle, Calling, Pending, Done };
 
-    std::shared_ptr<Entry> entry;
+    // The run's registry (Run::registry) keeps it alive: a plain pointer, so that a request does
+    // not count references on entries every worker shares.
+    Entry* entry = nullptr;
     std::shared_ptr<const SoH> soh;
     bool system_generated = false;
     std::uint32_t config_id = 0;
@@ -72,6 +75,7 @@ class Run {
   public:
     std::weak_ptr<HostCore> core;
     std::mutex mu;
+    std::shared_ptr<const Registry> registry;  // the snapshot the slots' entries are from
     std::vector<Slot> slots;
     std::size_t remaining = 0;
     bool finished = false;
@@ -152,7 +156,10 @@ class HostCore : public std::enable_shared_from_this<HostCore> {
     // Completes slot i (Run::mu held). True when it was the last one.
     // `sole_owner`: the host holds the only references to the slot's request, so its response
     // is moved out rather than copied (ValidationRequest::close).
-    bool complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner = false);
+    // `now`: the time the caller read just before (the slot's elapsed time is measured to it);
+    // nullopt: read it here.
+    bool complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner = false,
+                         std::optional<Scheduler::TimePoint> now = std::nullopt);
     void unregister_pending_locked(Slot& s);
     void arm_timer(const std::shared_ptr<Run>& run);
     void finish(const std::shared_ptr<Run>& run);

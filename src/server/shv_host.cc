@@ -248,7 +248,7 @@ Status HostCore::validate(ValidationInput input, CompletionHandler done) {
     std::shared_ptr<Run> run;
     bool any_pool = false;
     try {
-        const auto registry = snapshot();
+        auto registry = snapshot();
         run = std::make_shared<Run>();
         run->core = weak_from_this();
         run->done = std::move(done);
@@ -261,7 +261,7 @@ Status HostCore::validate(ValidationInput input, CompletionHandler done) {
         run->slots.resize(registry->size());
         for (std::size_t i = 0; i < registry->size(); ++i) {
             Slot& s = run->slots[i];
-            s.entry = (*registry)[i];
+            s.entry = (*registry)[i].get();
             any_pool = any_pool || s.entry->mode == CallMode::Pool;
             for (const ConfigSelection& c : input.config_ids) {
                 if (c.id == s.entry->id)
@@ -280,6 +280,7 @@ Status HostCore::validate(ValidationInput input, CompletionHandler done) {
             it->system_generated = c.system_generated;
         }
         run->remaining = run->slots.size();
+        run->registry = std::move(registry);
     } catch (const std::bad_alloc&) {
         in_flight.fetch_sub(1);
         return hr::E_OUTOFMEMORY;
@@ -445,13 +446,13 @@ void HostCore::after_call(const std::shared_ptr<Run>& run, std::uint32_t i,
                 s.state = Slot::State::Pending;
                 s.recreating = true;
                 recreate = true;
-            } else if (scheduler->now() > run->deadline) {
-                last = complete_locked(*run, i, End::TimedOut, hr::NAP_E_SHV_TIMEOUT);
+            } else if (const auto now = scheduler->now(); now > run->deadline) {
+                last = complete_locked(*run, i, End::TimedOut, hr::NAP_E_SHV_TIMEOUT, false, now);
             } else {
                 // s.request and `req` are the same request: two references mean the SHV kept
                 // none (an SHV that answers later holds one), and none can appear any more.
                 last = complete_locked(*run, i, hr.succeeded() ? End::Answer : End::Failed, hr,
-                                       req.use_count() == 2);
+                                       req.use_count() == 2, now);
             }
         }
     }
@@ -475,7 +476,7 @@ void HostCore::after_call(const std::shared_ptr<Run>& run, std::uint32_t i,
 
 void HostCore::recreate_and_retry(const std::shared_ptr<Run>& run, std::uint32_t i,
                                   const std::shared_ptr<ValidationRequest>& old) {
-    std::shared_ptr<Entry> entry;
+    Entry* entry = nullptr;  // alive while `run` is (its registry)
     std::uint64_t generation = 0;
     bool second = false;
     {
@@ -636,7 +637,8 @@ void HostCore::unregister_pending_locked(Slot& s) {
     s.pending_key = 0;
 }
 
-bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner) {
+bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr, bool sole_owner,
+                               std::optional<Scheduler::TimePoint> now) {
     Slot& s = run.slots[i];
     Entry& e = *s.entry;
     ShvOutcome& o = s.outcome;
@@ -645,7 +647,8 @@ bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr, b
     o.soh_present = s.soh != nullptr;
     o.soh_system_generated = s.system_generated;
     o.recreated = s.retried;
-    o.elapsed = since(*scheduler, run.started);
+    o.elapsed = now ? std::chrono::duration_cast<std::chrono::nanoseconds>(*now - run.started)
+                    : since(*scheduler, run.started);
     unregister_pending_locked(s);
     FailureCategoryMapping mapping;
     {

@@ -70,10 +70,12 @@ class DupCache {
 
     enum class Seen : std::uint8_t { New, InProgress, Answered };
     // New: recorded as in progress. Answered: `answer` is the answer sent before.
-    Seen check(const DupKey& k, std::vector<std::uint8_t>& answer) {
+    // `at`: when the request arrived (its receiver read the clock already).
+    Seen check(const DupKey& k, std::vector<std::uint8_t>& answer,
+               Clock::time_point at = Clock::now()) {
         const std::uint64_t h = hash_of(k);
         const std::size_t base = set_of(h) * kWays;
-        const std::int64_t now = Clock::now().time_since_epoch().count();
+        const std::int64_t now = at.time_since_epoch().count();
         std::lock_guard lock(lock_of(h));
         std::size_t victim = index_of(k, h);
         if (victim != kNone) {

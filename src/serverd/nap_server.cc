@@ -311,7 +311,7 @@ class NapServer::Impl {
         key.identifier = p->identifier();
         std::copy(p->authenticator().begin(), p->authenticator().end(), key.authenticator.begin());
         std::vector<std::uint8_t> previous;
-        switch (dups->check(key, previous)) {
+        switch (dups->check(key, previous, t0)) {
             case DupCache::Seen::Answered:
                 send(fd, previous, from, from_len);
                 return;
