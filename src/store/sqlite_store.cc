@@ -3,7 +3,6 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -676,10 +675,6 @@ StoreResult<std::unique_ptr<AuditStore>> open_sqlite_store(const SqliteOptions& 
             nullptr, nullptr, nullptr);
         if (rc != SQLITE_OK)
             return std::unexpected(st->error(kind_of(rc), "setting synchronous", rc));
-        // A connection's setting; sqlite3_wal_autocheckpoint() is the PRAGMA without SQL.
-        rc = sqlite3_wal_autocheckpoint(st->db, std::max(options.checkpoint_pages, 0));
-        if (rc != SQLITE_OK)
-            return std::unexpected(st->error(kind_of(rc), "setting the WAL checkpoint size", rc));
     }
     return std::unique_ptr<AuditStore>(std::move(st));
 }

@@ -198,40 +198,6 @@ TEST_F(SqliteTest, FullSyncOption) {
     EXPECT_EQ((*s)->where(), path().string());
 }
 
-// The WAL is checkpointed into the database file once it passes checkpoint_pages (128 by
-// default: 2 MiB with 16 KiB pages) instead of SQLite's 1,000 pages (16 MiB). The WAL file keeps
-// the size it reached, so its size after many small batches shows where checkpoints happened.
-std::uintmax_t wal_size_after_batches(const std::filesystem::path& db,
-                                      std::optional<int> checkpoint_pages) {
-    SqliteOptions o;
-    o.path = db;
-    if (checkpoint_pages)
-        o.checkpoint_pages = *checkpoint_pages;
-    auto s = open_sqlite_store(o);
-    EXPECT_TRUE(s);
-    if (!s)
-        return 0;
-    for (int b = 0; b < 100; ++b) {
-        std::vector<DecisionRecord> batch;
-        for (int i = 0; i < 50; ++i)
-            batch.push_back(sample_record(b * 50 + i));
-        EXPECT_TRUE((*s)->append(batch));
-    }
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(db.string() + "-wal", ec);
-    EXPECT_FALSE(ec) << ec.message();
-    return size;
-}
-
-TEST_F(SqliteTest, TheWalIsCheckpointedPastCheckpointPages) {
-    const auto small = wal_size_after_batches(dir_.path() / "default.db", std::nullopt);
-    const auto large = wal_size_after_batches(dir_.path() / "large.db", 1000);
-    // 100 commits of 50 records: about 16 MB of WAL frames in all (each commit also rewrites
-    // the pages it shares with the one before). 128 pages are 2.1 MB; 1,000 are 16.4 MB.
-    EXPECT_LT(small, std::uintmax_t{4} << 20) << "default checkpoint_pages";
-    EXPECT_GT(large, std::uintmax_t{8} << 20) << "checkpoint_pages = 1000";
-}
-
 int page_size_of(const std::filesystem::path& p) {
     const std::string v = sqlite_value(p, "PRAGMA page_size");
     return v.empty() ? -1 : std::stoi(v);

@@ -28,12 +28,6 @@ struct SqliteOptions {
     std::chrono::milliseconds busy_timeout{2000};
     // true: synchronous=FULL (fsync of the WAL at each commit: batches survive a power cut).
     bool full_sync = false;
-    // The WAL's size, in pages, past which a commit checkpoints it into the database file
-    // (PRAGMA wal_autocheckpoint; 0: never automatically). CHOSEN 128 (2 MiB with 16 KiB pages)
-    // rather than SQLite's 1,000: a checkpoint is one piece of work on the writer's thread, and
-    // 16 MiB of it took a core from the request workers for milliseconds at a time, which is
-    // where napserver's slowest answers came from (docs/audit.md, "SQLite").
-    int checkpoint_pages = 128;
     // Open without creating or changing anything (napctl): the file must exist.
     bool read_only = false;
 };
