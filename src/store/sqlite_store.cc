@@ -1,8 +1,11 @@
 // The SQLite audit store (include/opennap/store/sqlite_store.h; docs/audit.md, "SQLite").
 #include "opennap/store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -198,6 +201,10 @@ class SqliteStore final : public AuditStore {
     // deletes from opennap_reasons.
     std::unordered_map<std::string, std::int64_t> reasons_ids;
     std::size_t reasons_bytes = 0;  // mu: the keys' bytes
+    // Checkpoints (wal_hook): the WAL's size in pages past which a commit checkpoints it, and a
+    // descriptor of the database file (-1: none) whose cached pages are dropped after each.
+    int checkpoint_pages = 1000;
+    int drop_fd = -1;
 
     ~SqliteStore() override {
         insert = Stmt();
@@ -208,6 +215,23 @@ class SqliteStore final : public AuditStore {
         commit = Stmt();
         rollback = Stmt();
         sqlite3_close_v2(db);
+        if (drop_fd >= 0)
+            ::close(drop_fd);
+    }
+
+    // SQLite's automatic checkpoint (a PASSIVE one once the WAL passes checkpoint_pages, as
+    // sqlite3_wal_autocheckpoint() does), then the database file's pages dropped from the page
+    // cache (docs/audit.md, "SQLite"). Called by SQLite after each commit, within it.
+    static int wal_hook(void* self, sqlite3* db, const char* name, int pages) {
+        auto* st = static_cast<SqliteStore*>(self);
+        if (pages < st->checkpoint_pages)
+            return SQLITE_OK;
+        // A failed checkpoint (a reader in the way: BUSY) is tried again after the next commit,
+        // as SQLite's own hook would; the commit itself has succeeded either way.
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (st->drop_fd >= 0)
+            (void)::posix_fadvise(st->drop_fd, 0, 0, POSIX_FADV_DONTNEED);
+        return SQLITE_OK;
     }
 
     std::string_view kind() const noexcept override { return "sqlite"; }
@@ -675,6 +699,10 @@ StoreResult<std::unique_ptr<AuditStore>> open_sqlite_store(const SqliteOptions& 
             nullptr, nullptr, nullptr);
         if (rc != SQLITE_OK)
             return std::unexpected(st->error(kind_of(rc), "setting synchronous", rc));
+        st->checkpoint_pages = std::max(options.checkpoint_pages, 1);
+        if (options.drop_written_pages)
+            st->drop_fd = ::open(st->path.c_str(), O_RDONLY | O_CLOEXEC);  // -1: not dropped
+        sqlite3_wal_hook(st->db, &SqliteStore::wal_hook, st.get());
     }
     return std::unique_ptr<AuditStore>(std::move(st));
 }

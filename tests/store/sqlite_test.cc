@@ -1,9 +1,14 @@
 // SQLite-only behaviour: another connection holding the write lock (busy: Unavailable, and the
 // writer waits it out), readers during writes (WAL), kill -9 losing only what was not flushed,
 // and paths that cannot be opened.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +201,59 @@ TEST_F(SqliteTest, FullSyncOption) {
     EXPECT_TRUE((*s)->append(one));
     EXPECT_EQ((*s)->kind(), "sqlite");
     EXPECT_EQ((*s)->where(), path().string());
+}
+
+// How many of `file`'s pages are in the page cache (mincore() of a mapping), and its pages in all.
+std::pair<std::size_t, std::size_t> cached_pages(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {0, 0};
+    struct stat st {};
+    ::fstat(fd, &st);
+    const auto len = static_cast<std::size_t>(st.st_size);
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> in((len + page - 1) / page);
+    void* m = len == 0 ? MAP_FAILED : ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED)
+        return {0, in.size()};
+    std::size_t cached = 0;
+    if (::mincore(m, len, in.data()) == 0)
+        cached = static_cast<std::size_t>(
+            std::count_if(in.begin(), in.end(), [](unsigned char c) { return (c & 1) != 0; }));
+    ::munmap(m, len);
+    return {cached, in.size()};
+}
+
+// After a checkpoint the database file's pages leave the page cache (drop_written_pages, the
+// default); without it they stay, which is what makes the test able to fail.
+TEST_F(SqliteTest, TheDatabaseFilesPagesLeaveThePageCacheAfterACheckpoint) {
+    struct statfs fs {};
+    ASSERT_EQ(::statfs(dir_.path().c_str(), &fs), 0);
+    if (fs.f_type == TMPFS_MAGIC)
+        GTEST_SKIP() << dir_.path() << " is on tmpfs, whose pages cannot be dropped";
+    for (const bool drop : {true, false}) {
+        SCOPED_TRACE(drop ? "drop_written_pages" : "kept");
+        SqliteOptions o;
+        o.path = dir_.path() / (drop ? "drop.db" : "keep.db");
+        o.checkpoint_pages = 16;
+        o.drop_written_pages = drop;
+        auto s = open_sqlite_store(o);
+        ASSERT_TRUE(s);
+        for (int b = 0; b < 40; ++b) {
+            std::vector<DecisionRecord> batch;
+            for (int i = 0; i < 100; ++i)
+                batch.push_back(sample_record(b * 100 + i));
+            ASSERT_TRUE((*s)->append(batch));
+        }
+        // Measured with the store open: closing it checkpoints the WAL once more.
+        const auto [cached, total] = cached_pages(o.path);
+        ASSERT_GT(total, 256u) << "the database is smaller than the test needs";
+        if (drop)
+            EXPECT_LT(cached, total / 4) << cached << " of " << total << " pages cached";
+        else
+            EXPECT_GT(cached, total * 3 / 4) << cached << " of " << total << " pages cached";
+    }
 }
 
 int page_size_of(const std::filesystem::path& p) {

@@ -28,6 +28,13 @@ struct SqliteOptions {
     std::chrono::milliseconds busy_timeout{2000};
     // true: synchronous=FULL (fsync of the WAL at each commit: batches survive a power cut).
     bool full_sync = false;
+    // The WAL's size, in pages, past which a commit checkpoints it into the database file
+    // (SQLite's default, 1,000).
+    int checkpoint_pages = 1000;
+    // After each checkpoint, drop the database file's pages from the operating system's page
+    // cache (posix_fadvise DONTNEED): the audit log is written once and seldom read, and kept
+    // cached it grows the page cache by every record written (docs/audit.md, "SQLite").
+    bool drop_written_pages = true;
     // Open without creating or changing anything (napctl): the file must exist.
     bool read_only = false;
 };
