@@ -29,7 +29,7 @@ struct SqliteOptions {
     // true: synchronous=FULL (fsync of the WAL at each commit: batches survive a power cut).
     bool full_sync = false;
     // The WAL's size, in pages, past which a commit checkpoints it into the database file
-    // (SQLite's default, 1,000).
+    // (SQLite's default, 1,000; values below 1 are taken as 1).
     int checkpoint_pages = 1000;
     // After each checkpoint, drop the database file's pages from the operating system's page
     // cache (posix_fadvise DONTNEED): the audit log is written once and seldom read, and kept
