@@ -521,6 +521,40 @@ TEST_F(SqliteTest, ReasonsOfARolledBackBatchAreStoredAgainWithTheNextRecord) {
     EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"), "3");
 }
 
+// When SQLite itself rolls the transaction back (what a 16-row INSERT OR ROLLBACK does on a
+// refused record; here a trigger's RAISE(ROLLBACK) inside such a statement), nothing of the
+// batch stays, the store's own ROLLBACK after it does no harm, the reasons lists the batch made
+// are made again by the next records, and the store goes on writing: whole batches and batches
+// in parts.
+TEST_F(SqliteTest, ABatchSqliteRolledBackItselfLeavesNothingAndTheStoreGoesOn) {
+    auto s = open();
+    ASSERT_TRUE(s);
+    sqlite_exec(path(),
+                "CREATE TRIGGER no_forbidden BEFORE INSERT ON opennap_decision_row WHEN "
+                "NEW.machine_name LIKE '%forbidden%' BEGIN SELECT RAISE(ROLLBACK, 'forbidden'); "
+                "END");
+    const std::vector<std::string> fresh = {"a list first seen in a batch SQLite rolled back"};
+    auto whole = with_reasons(0, 40, {fresh});
+    whole[21].machine_name = "forbidden-pc";  // inside the second 16-row statement
+    auto r = s->append(whole);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, StoreError::Kind::Rejected) << r.error().to_string();
+    ASSERT_TRUE(s->begin_batch());
+    auto part = with_reasons(40, 80, {fresh});
+    ASSERT_TRUE(s->append_part(std::span<const DecisionRecord>(part).first(16)));
+    part[37].machine_name = "forbidden-pc";
+    EXPECT_FALSE(s->append_part(std::span<const DecisionRecord>(part).subspan(16)));
+    EXPECT_FALSE(s->commit_batch());  // the failed part ended the batch
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_decision_row"), "0");
+    EXPECT_EQ(sqlite_value(path(), "SELECT count(*) FROM opennap_reasons"), "0");
+    auto next = with_reasons(80, 120, {fresh});
+    ASSERT_TRUE(s->append(next));
+    const auto out = all_of(*s);
+    ASSERT_EQ(out.size(), next.size());
+    for (const auto& rec : out)
+        EXPECT_EQ(rec.reasons, fresh);
+}
+
 // A record that names a reasons list the database no longer has (deleted by hand) is reported
 // with its row and field, as any other damaged value is.
 TEST_F(SqliteTest, ARecordWhoseReasonsListIsGoneIsReportedWithItsRowAndField) {
