@@ -20,6 +20,7 @@
 #include "agent/harness.h"
 #include "opennap/agent/agent.h"
 #include "opennap/agent/clock.h"
+#include "support/sqlite.h"
 
 namespace opennap::agentd {
 namespace {
@@ -61,32 +62,6 @@ PersistedState load_ok(const fs::path& dir) {
     auto st = s->load();
     EXPECT_TRUE(st) << (st ? "" : st.error().to_string());
     return st ? *st : PersistedState{};
-}
-
-// Runs SQL on the database with a connection of its own (the store must be closed).
-void sql(const fs::path& db, const std::string& text) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(h, text.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << (err != nullptr ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(h);
-}
-
-std::string query_text(const fs::path& db, const std::string& text) {
-    sqlite3* h = nullptr;
-    EXPECT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(h, text.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-        out = p != nullptr ? p : "";
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return out;
 }
 
 NapComponentRegistrationInfo reg_info(NapComponentId id, std::u16string name) {
@@ -144,8 +119,8 @@ TEST(SqliteStore, CreatesAnEmptyDatabaseInWalMode) {
     TempDir dir;
     EXPECT_EQ(load_ok(dir.path()), PersistedState{});
     EXPECT_TRUE(fs::exists(dir.db()));
-    EXPECT_EQ(query_text(dir.db(), "PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(query_text(dir.db(), "SELECT version FROM schema_version"), "1");
+    EXPECT_EQ(test::sqlite_value(dir.db(), "PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(test::sqlite_value(dir.db(), "SELECT version FROM schema_version"), "1");
     // Reopening an existing empty database is fine too.
     EXPECT_EQ(load_ok(dir.path()), PersistedState{});
 }
@@ -187,8 +162,8 @@ TEST(SqliteStore, EveryChangeRoundTrips) {
         }
     }
     EXPECT_EQ(load_ok(dir.path()), model);
-    EXPECT_EQ(query_text(dir.db(), "SELECT count(*) FROM sha_state"), "0");
-    EXPECT_EQ(query_text(dir.db(), "SELECT count(*) FROM sha_cache"), "0");
+    EXPECT_EQ(test::sqlite_value(dir.db(), "SELECT count(*) FROM sha_state"), "0");
+    EXPECT_EQ(test::sqlite_value(dir.db(), "SELECT count(*) FROM sha_cache"), "0");
     // Re-registering an SHA starts it clean, whatever was stored for the id.
     {
         auto store = open_ok(dir.path());
@@ -365,7 +340,7 @@ TEST(SqliteStore, DamagedPagesAreCorrupt) {
         for (NapComponentId id = 1; id <= 20; ++id)
             s->changed(agent::ComponentRegistered{ComponentKind::Ec, reg_info(id, u"ec"), true});
     }
-    sql(dir.db(), "PRAGMA wal_checkpoint(TRUNCATE)");
+    test::sqlite_exec(dir.db(), "PRAGMA wal_checkpoint(TRUNCATE)");
     const auto size = fs::file_size(dir.db());
     ASSERT_GT(size, 4096u * 3);
     {
@@ -400,7 +375,7 @@ TEST(SqliteStore, ValuesOutOfRangeAreCorrupt) {
             for (const Change& c : sample_changes())
                 s->changed(c);
         }
-        sql(dir.db(), update);
+        test::sqlite_exec(dir.db(), update);
         auto s = SqliteStore::open(dir.path());
         ASSERT_TRUE(s) << s.error().to_string();
         auto st = (*s)->load();
@@ -412,7 +387,7 @@ TEST(SqliteStore, ValuesOutOfRangeAreCorrupt) {
 
 TEST(SqliteStore, SomebodyElsesDatabaseIsCorrupt) {
     TempDir dir;
-    sql(dir.db(), "CREATE TABLE foo (x)");
+    test::sqlite_exec(dir.db(), "CREATE TABLE foo (x)");
     auto s = SqliteStore::open(dir.path());
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().kind, StoreError::Kind::Corrupt);
@@ -422,14 +397,14 @@ TEST(SqliteStore, SomebodyElsesDatabaseIsCorrupt) {
 TEST(SqliteStore, ANewerSchemaIsRefusedAndLeftAlone) {
     TempDir dir;
     { auto s = open_ok(dir.path()); }
-    sql(dir.db(), "UPDATE schema_version SET version = 2");
+    test::sqlite_exec(dir.db(), "UPDATE schema_version SET version = 2");
     auto s = SqliteStore::open(dir.path());
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().kind, StoreError::Kind::TooNew) << s.error().to_string();
     auto opened = open_state(dir.path());
     ASSERT_FALSE(opened);
     EXPECT_EQ(opened.error().kind, StoreError::Kind::TooNew);
-    EXPECT_EQ(query_text(dir.db(), "SELECT version FROM schema_version"), "2");
+    EXPECT_EQ(test::sqlite_value(dir.db(), "SELECT version FROM schema_version"), "2");
 }
 
 TEST(SqliteStore, AnUnreadableDatabaseIsRefusedAndLeftAlone) {

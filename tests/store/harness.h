@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <pwd.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +18,7 @@
 #include <thread>
 
 #include "opennap/store/decision.h"
+#include "support/sqlite.h"
 
 namespace opennap::store::testing {
 
@@ -238,33 +238,11 @@ bool eventually(Pred pred) {
     return true;
 }
 
+// SQL on the database beside the store (support/sqlite.h).
+using test::sqlite_exec;
+using test::sqlite_value;
+
 // A record with every field set (and distinct per `i`): times on whole microseconds.
-// Runs SQL on an SQLite database with a connection of its own.
-inline void sqlite_exec(const fs::path& db, const std::string& sql) {
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << (err != nullptr ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(h);
-}
-
-// The first value a query gives on an SQLite database (read-only connection of its own), ""
-// when there is no row or it is NULL.
-inline std::string sqlite_value(const fs::path& db, const std::string& sql) {
-    sqlite3* h = nullptr;
-    std::string out;
-    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return out;
-}
-
 inline DecisionRecord sample_record(
     int i, Timestamp base = Timestamp(std::chrono::microseconds(1'764'640'000'123'456))) {
     DecisionRecord r;
