@@ -133,6 +133,15 @@ std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
 }
 
 // Submits sample_record(i) for i in [from, to).
+// Writer options with batches of `size` records, committed at the latest `flush_interval`
+// after their first record.
+WriterOptions batches(std::size_t size, std::chrono::milliseconds flush_interval) {
+    WriterOptions o;
+    o.batch_size = size;
+    o.flush_interval = flush_interval;
+    return o;
+}
+
 void submit_range(AuditWriter& w, int from, int to) {
     for (int i = from; i < to; ++i)
         w.submit(sample_record(i));
@@ -148,9 +157,7 @@ bool staged_reaches(Script& s, std::size_t n) {
 
 TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
     auto s = std::make_shared<Script>();
-    WriterOptions o;
-    o.batch_size = 10;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(10, 1h);
     AuditWriter w(fake(s), o);
     submit_range(w, 0, 35);
     eventually([&] { return w.stats().written >= 30; });
@@ -168,9 +175,7 @@ TEST(AuditWriter, FullBatchesAreWrittenWithoutWaitingForTheInterval) {
 // lists, empty strings), and the record's id.
 TEST(AuditWriter, RecordsArriveExactlyWhateverTheRecordBeforeThemInTheirSlotHeld) {
     auto s = std::make_shared<Script>();
-    WriterOptions o;
-    o.batch_size = 4;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(4, 1h);
     AuditWriter w(fake(s), o);
     auto sparse = [](int i) {
         DecisionRecord r;
@@ -207,9 +212,7 @@ TEST(AuditWriter, RecordsArriveExactlyWhateverTheRecordBeforeThemInTheirSlotHeld
 
 TEST(AuditWriter, FlushWritesAPartialBatch) {
     auto s = std::make_shared<Script>();
-    WriterOptions o;
-    o.batch_size = 100;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(100, 1h);
     AuditWriter w(fake(s), o);
     w.submit(sample_record(1));
     w.submit(sample_record(2));
@@ -289,9 +292,7 @@ TEST(AuditWriter, UnboundedBlockingNeverDrops) {
 TEST(AuditWriter, RetriesWithBackOff) {
     auto s = std::make_shared<Script>();
     s->fail_next = 4;
-    WriterOptions o;
-    o.batch_size = 5;
-    o.flush_interval = 1ms;
+    WriterOptions o = batches(5, 1ms);
     o.retry_min = 10ms;
     o.retry_max = 20ms;
     AuditWriter w(fake(s), o);
@@ -310,9 +311,7 @@ TEST(AuditWriter, RetriesWithBackOff) {
 TEST(AuditWriter, ARejectedBatchIsRetriedRecordByRecord) {
     auto s = std::make_shared<Script>();
     metrics::Registry reg;
-    WriterOptions o;
-    o.batch_size = 4;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(4, 1h);
     o.registry = &reg;
     AuditWriter w(fake(s), o);
     for (int i = 0; i < 4; ++i) {
@@ -369,9 +368,7 @@ std::shared_ptr<Script> parts_script() {
 // once the writer keeps up, and commits them together: nothing is stored before the commit.
 TEST(AuditWriter, PartsGoToTheStoreAsTheyArriveAndAreCommittedTogether) {
     auto s = parts_script();
-    WriterOptions o;
-    o.batch_size = 1000;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(1000, 1h);
     AuditWriter w(fake(s), o);
     submit_range(w, 0, 64);
     ASSERT_TRUE(staged_reaches(*s, 64));
@@ -398,9 +395,7 @@ TEST(AuditWriter, PartsGoToTheStoreAsTheyArriveAndAreCommittedTogether) {
 TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
     {
         auto s = parts_script();
-        WriterOptions o;
-        o.batch_size = 100;
-        o.flush_interval = 1h;
+        WriterOptions o = batches(100, 1h);
         AuditWriter w(fake(s), o);
         submit_range(w, 0, 250);
         ASSERT_TRUE(eventually([&] { return w.stats().written == 200; }));
@@ -413,9 +408,7 @@ TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
         expect_in_order(*s, 250);
     }
     auto s = parts_script();
-    WriterOptions o;
-    o.batch_size = 1000;
-    o.flush_interval = 100ms;
+    WriterOptions o = batches(1000, 100ms);
     AuditWriter w(fake(s), o);
     submit_range(w, 0, 70);  // a part of 64 goes in at once, the rest waits
     ASSERT_TRUE(eventually([&] { return w.stats().written == 70; }));  // no flush(): due
@@ -427,9 +420,7 @@ TEST(AuditWriter, APartsBatchEndsWhenFullOrWhenItsOldestRecordIsDue) {
 // for the batch's flush_interval, here an hour).
 TEST(AuditWriter, AShortPartThatFillsTheOpenBatchIsTakenAtOnce) {
     auto s = parts_script();
-    WriterOptions o;
-    o.batch_size = 100;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(100, 1h);
     AuditWriter w(fake(s), o);
     submit_range(w, 0, 64);
     ASSERT_TRUE(staged_reaches(*s, 64));
@@ -455,9 +446,7 @@ TEST(AuditWriter, AFailedPartOrCommitSendsTheBatchWhole) {
             s->fail_commit = 1;
         else
             s->fail_part = 1;
-        WriterOptions o;
-        o.batch_size = 1000;
-        o.flush_interval = 1h;
+        WriterOptions o = batches(1000, 1h);
         AuditWriter w(fake(s), o);
         submit_range(w, 0, 150);
         ASSERT_TRUE(w.flush(5s));
@@ -474,9 +463,7 @@ TEST(AuditWriter, AFailedPartOrCommitSendsTheBatchWhole) {
 // stop() commits the open batch.
 TEST(AuditWriter, StopCommitsTheOpenBatch) {
     auto s = parts_script();
-    WriterOptions o;
-    o.batch_size = 1000;
-    o.flush_interval = 1h;
+    WriterOptions o = batches(1000, 1h);
     AuditWriter w(fake(s), o);
     submit_range(w, 0, 130);
     EXPECT_EQ(w.stop(), 0u);
