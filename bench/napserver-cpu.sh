@@ -42,6 +42,8 @@ for f in "${bins[@]}" "$load"; do
     [ -x "$f" ] || { echo "napserver-cpu: $f not found (cmake --build --preset release --target napserver radius_load)" >&2; exit 2; }
 done
 ticks=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 tmp=$(mktemp -d /tmp/napserver-cpu-XXXXXX)
 pid=""
@@ -50,24 +52,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-free_port() {  # a UDP and TCP port nobody listens on
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        ss -Hlun "sport = :$p" | grep -q . || ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-    done
-}
-
-# The audit records napserver has committed, from its metrics endpoint.
-written() {
-    local line
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-    line=$(grep -E '^opennap_audit_records_written_total ' <&3 || true)
-    exec 3<&- 3>&-
-    echo "${line##* }" | cut -d. -f1
-}
 
 # Per thread kind (radius-io-*: workers; audit-writer), user and system clock ticks so far.
 ticks_of() {
@@ -80,37 +64,27 @@ ticks_of() {
     done | awk '{ u[$1] += $2; s[$1] += $3 } END { for (k in u) print k, u[k], s[k] }'
 }
 
-# run BIN -> one line: "rate cpu_us workers_user workers_sys writer_user writer_sys"
+# run BIN -> "$tmp/result": "rate cpu_us workers_user workers_sys writer_user writer_sys" (not
+# run in a $(...) subshell, so that the EXIT trap knows the server's pid)
 run() {
     local bin=$1 port mport conf
     port=$(free_port)
-    mport=$(free_port)
+    mport=$(free_port t)
     rm -rf "$tmp/run" && mkdir "$tmp/run"
     conf="$tmp/run/server.toml"
-    sed -e "s|^listen = \[\"127.0.0.1:1812\"\]|listen = [\"127.0.0.1:$port\"]|" \
-        -e "s|^# listen = \"127.0.0.1:9464\"|listen = \"127.0.0.1:$mport\"|" \
-        -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/run/audit.db\"|" \
-        -e 's|^log_level = .*|log_level = "warn"|' \
-        "$here/packaging/server.toml" > "$conf"
+    server_toml "$port" "$tmp/run/audit.db" "$mport" > "$conf"
     grep -q "127.0.0.1:$mport" "$conf" || { echo "napserver-cpu: no metrics listen line in packaging/server.toml" >&2; exit 1; }
     "$bin" --config "$conf" > "$tmp/run/napserver.log" 2>&1 &
     pid=$!
-    local ready=0
-    for _ in $(seq 1 100); do
-        if "$load" --server "127.0.0.1:$port" --requests 1 --window 1 --timeout-ms 1000 >/dev/null 2>&1; then
-            ready=1
-            break
-        fi
-        sleep 0.1
-    done
-    [ "$ready" = 1 ] || { echo "napserver-cpu: $bin does not answer; its log:" >&2; cat "$tmp/run/napserver.log" >&2; exit 1; }
+    wait_ready "$port" "$bin" "$pid" "$tmp/run/napserver.log" 10 1000
     local before after out rate n0 w
     n0=1  # the readiness probe's record
     before=$(ticks_of "$pid")
     out=$("$load" --server "127.0.0.1:$port" --requests "$requests" --window "$window" --seconds 600)
     rate=$(echo "$out" | grep -oE '[0-9]+ requests/s' | head -1 | cut -d' ' -f1)
     for _ in $(seq 1 600); do
-        w=$(written "$mport" || echo 0)
+        w=$(metric "$mport" opennap_audit_records_written_total)
+        w=${w%%.*}
         [ "${w:-0}" -ge $((requests + n0)) ] && break
         sleep 0.05
     done
@@ -127,7 +101,7 @@ run() {
             printf "%s %.2f %.2f %.2f %.2f %.2f\n", rate, tot * f,
                 (au["workers"] - bu["workers"]) * f, (as["workers"] - bs["workers"]) * f,
                 (au["audit-writer"] - bu["audit-writer"]) * f, (as["audit-writer"] - bs["audit-writer"]) * f
-        }'
+        }' > "$tmp/result"
 }
 
 show() {  # label line
@@ -137,7 +111,8 @@ show() {  # label line
 }
 
 if [ ${#bins[@]} -eq 1 ]; then
-    show "${bins[0]}" "$(run "${bins[0]}")"
+    run "${bins[0]}"
+    show "${bins[0]}" "$(cat "$tmp/result")"
     exit 0
 fi
 
@@ -146,7 +121,8 @@ fi
 for i in $(seq 1 "$pairs"); do
     if [ $((i % 2)) = 1 ]; then order="0 1"; else order="1 0"; fi
     for k in $order; do
-        r=$(run "${bins[$k]}")
+        run "${bins[$k]}"
+        r=$(cat "$tmp/result")
         show "pair $i ${bins[$k]}" "$r"
         if [ "$k" = 0 ]; then echo "$i $r" >> "$tmp/a"; else echo "$i $r" >> "$tmp/b"; fi
     done

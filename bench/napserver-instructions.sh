@@ -42,30 +42,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=""
-while [ -z "$port" ]; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Hlun "sport = :$p" | grep -q . || port=$p
-done
-sed -e "s|^listen = .*|listen = [\"127.0.0.1:$port\"]|" \
-    -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/audit.db\"|" \
-    -e 's|^log_level = .*|log_level = "warn"|' \
-    "$here/packaging/server.toml" > "$tmp/server.toml"
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+port=$(free_port)
+server_toml "$port" "$tmp/audit.db" > "$tmp/server.toml"
 valgrind --tool=callgrind --collect-atstart=no \
     '--toggle-collect=opennap::serverd::NapServer::Impl::process*' \
     '--toggle-collect=opennap::store::AuditWriter::Impl::run*' \
     --callgrind-out-file="$tmp/callgrind.out" \
     "$napserver" --config "$tmp/server.toml" > "$tmp/napserver.log" 2>&1 &
 pid=$!
-ready=0
-for _ in $(seq 1 120); do
-    if "$load" --server "127.0.0.1:$port" --requests 1 --window 1 --timeout-ms 2000 >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    sleep 0.5
-done
-[ "$ready" = 1 ] || { echo "napserver-instructions: napserver does not answer; its log:" >&2; cat "$tmp/napserver.log" >&2; exit 1; }
+wait_ready "$port" napserver "$pid" "$tmp/napserver.log" 60 2000  # slow under valgrind
 "$load" --server "127.0.0.1:$port" --requests "$requests" --window 16 --timeout-ms 10000 --seconds 600 | sed -n 2p
 sleep 3  # the audit writer's flush interval (1 s) and its batch
 kill "$pid"

@@ -63,46 +63,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nothing listens on (loopback): free_port u (UDP, the default) or free_port t (TCP).
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        if ! ss -Hl"${1:-u}"n "sport = :$p" | grep -q .; then echo "$p"; return; fi
-    done
-}
-
-# Waits until the server at 127.0.0.1:$1 answers one request.
-wait_ready() {
-    local port=$1 name=$2 pid=$3
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { echo "radius-compare: $name exited; its log:" >&2; cat "$tmp/$name.log" >&2; exit 1; }
-        if "$load" --server "127.0.0.1:$port" --requests 1 --window 1 --seconds 1 --timeout-ms 200 >/dev/null 2>&1; then
-            return
-        fi
-        sleep 0.2
-    done
-    echo "radius-compare: $name does not answer on 127.0.0.1:$port; its log:" >&2
-    cat "$tmp/$name.log" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 # ---- napserver: the shipped configuration, audit to SQLite in $tmp, metrics on (for the audit
 # queue: a run can end with records still queued, whose writing would then take CPU from the
 # next run, so each napserver run is followed by a wait until the queue is drained)
 nap_port=$(free_port)
 metrics_port=$(free_port t)
-sed -e "s|^listen = .*|listen = [\"127.0.0.1:$nap_port\"]|" \
-    -e "s|^# listen = \"127.0.0.1:9464\"|listen = \"127.0.0.1:$metrics_port\"|" \
-    -e "s|^sqlite_path = .*|sqlite_path = \"$tmp/audit.db\"|" \
-    -e 's|^log_level = .*|log_level = "warn"|' \
-    "$here/packaging/server.toml" > "$tmp/server.toml"
+server_toml "$nap_port" "$tmp/audit.db" "$metrics_port" > "$tmp/server.toml"
 if [ -n "$workers" ]; then
     sed -i -e "s|^workers = .*|workers = $workers|" "$tmp/server.toml"
 fi
 "$napserver" --config "$tmp/server.toml" > "$tmp/napserver.log" 2>&1 &
 nap_pid=$!
-wait_ready "$nap_port" napserver "$nap_pid"
+wait_ready "$nap_port" napserver "$nap_pid" "$tmp/napserver.log"
 
 # ---- FreeRADIUS: a private configuration; the default site decodes the SoH with rlm_soh
 fr_port=$(free_port)
@@ -170,21 +145,19 @@ server default {
 EOF
 "$freeradius" -f -d "$tmp/freeradius" >> "$tmp/freeradius.log" 2>&1 &
 fr_pid=$!
-wait_ready "$fr_port" freeradius "$fr_pid"
+wait_ready "$fr_port" freeradius "$fr_pid" "$tmp/freeradius.log"
 
 floor_port=$(free_port)
 "$floor" --listen "127.0.0.1:$floor_port" --threads 1 > "$tmp/radius_floor.log" 2>&1 &
 floor_pid=$!
-wait_ready "$floor_port" radius_floor "$floor_pid"
+wait_ready "$floor_port" radius_floor "$floor_pid" "$tmp/radius_floor.log"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "napserver $napserver (workers: $(sed -n 's/^workers = //p' "$tmp/server.toml")), FreeRADIUS $($freeradius -v | sed -n 's/.*\(Version [0-9.]*\).*/\1/p' | head -1)"
 
 # napserver's audit queue (records not yet committed), from its metrics; empty if unreadable.
 audit_queue() {
-    local reply
-    reply=$(exec 3<>"/dev/tcp/127.0.0.1/$metrics_port" && printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && cat <&3) 2>/dev/null || true
-    echo "$reply" | sed -n 's/^opennap_audit_queue_records \([0-9.e+]*\).*/\1/p' | head -1
+    metric "$metrics_port" opennap_audit_queue_records
 }
 
 # After a napserver run: waits until the records it left queued are written, down to less than
