@@ -15,8 +15,10 @@ namespace detail {
 
 namespace {
 
-std::chrono::nanoseconds since(const Scheduler& s, Scheduler::TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(s.now() - t);
+// From `t` to `now`, or to the scheduler's now when the caller has not read it.
+std::chrono::nanoseconds since(const Scheduler& s, Scheduler::TimePoint t,
+                               std::optional<Scheduler::TimePoint> now = std::nullopt) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>((now ? *now : s.now()) - t);
 }
 
 // Calls an SHV's validate(): an escaping exception fails only this SHV's check.
@@ -647,8 +649,7 @@ bool HostCore::complete_locked(Run& run, std::uint32_t i, End end, HResult hr, b
     o.soh_present = s.soh != nullptr;
     o.soh_system_generated = s.system_generated;
     o.recreated = s.retried;
-    o.elapsed = now ? std::chrono::duration_cast<std::chrono::nanoseconds>(*now - run.started)
-                    : since(*scheduler, run.started);
+    o.elapsed = since(*scheduler, run.started, now);
     unregister_pending_locked(s);
     FailureCategoryMapping mapping;
     {

@@ -195,7 +195,8 @@ class Evaluator {
             const bool on = !p.required || (enabled(st) && (p.allow_snoozed || !snoozed(st)));
             const bool fresh = !check_fresh || up_to_date(st);
             const bool ms = microsoft_product(st);
-            name = prod.name ? utf16_to_utf8(*prod.name) : std::string();
+            if (hints_)  // the name is only for the hint
+                name = prod.name ? utf16_to_utf8(*prod.name) : std::string();
             if (on && fresh) {
                 c1 = kOk;
                 c2 = kOk;
