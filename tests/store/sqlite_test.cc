@@ -203,6 +203,14 @@ TEST_F(SqliteTest, FullSyncOption) {
     EXPECT_EQ((*s)->where(), path().string());
 }
 
+// sample_record(from) .. sample_record(to - 1).
+std::vector<DecisionRecord> records(int from, int to) {
+    std::vector<DecisionRecord> out;
+    for (int i = from; i < to; ++i)
+        out.push_back(sample_record(i));
+    return out;
+}
+
 // How many of `file`'s pages are in the page cache (mincore() of a mapping), and its pages in all.
 std::pair<std::size_t, std::size_t> cached_pages(const std::filesystem::path& file) {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -240,12 +248,8 @@ TEST_F(SqliteTest, TheDatabaseFilesPagesLeaveThePageCacheAfterACheckpoint) {
         o.drop_written_pages = drop;
         auto s = open_sqlite_store(o);
         ASSERT_TRUE(s);
-        for (int b = 0; b < 40; ++b) {
-            std::vector<DecisionRecord> batch;
-            for (int i = 0; i < 100; ++i)
-                batch.push_back(sample_record(b * 100 + i));
-            ASSERT_TRUE((*s)->append(batch));
-        }
+        for (int b = 0; b < 40; ++b)
+            ASSERT_TRUE((*s)->append(records(b * 100, b * 100 + 100)));
         // Measured with the store open: closing it checkpoints the WAL once more.
         const auto [cached, total] = cached_pages(o.path);
         ASSERT_GT(total, 256u) << "the database is smaller than the test needs";
@@ -293,13 +297,6 @@ bool can_lock(const std::filesystem::path& p) {
         sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(db);
     return rc == SQLITE_OK;
-}
-
-std::vector<DecisionRecord> records(int from, int to) {
-    std::vector<DecisionRecord> out;
-    for (int i = from; i < to; ++i)
-        out.push_back(sample_record(i));
-    return out;
 }
 
 // A batch written in parts: nothing of it is visible until its commit, then all of it is, as
