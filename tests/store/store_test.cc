@@ -4,7 +4,6 @@
 // corrupt stored values, and the AuditWriter on top (batching, flush, clean stop).
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
 #include <algorithm>
 
 #include <memory>
