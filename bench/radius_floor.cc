@@ -7,19 +7,27 @@
 // Message-Authenticator and the Response Authenticator (MD5), sendto. No SoH, no policy, no
 // audit, no duplicate detection. Listens on loopback only; stops on SIGINT/SIGTERM.
 //
+// --answer-octets N pads each Access-Accept to N octets with Reply-Message attributes: the floor
+// for an answer the size of napserver's (its Accept with the SoHR is 332 octets at the shipped
+// defaults), whose signing (MD5 and HMAC-MD5 over the whole answer) and sending cost more than a
+// 38-octet Accept's.
+//
 //   radius_floor --listen 127.0.0.1:PORT [--threads N (default 1)] [--secret S]
+//                [--answer-octets N (default 38: no padding)]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,7 +48,22 @@ std::atomic<bool> g_stop{false};
     std::exit(2);
 }
 
-void serve(int fd, const std::string& secret_text) {
+// The Reply-Message values that bring a 38-octet Accept (header and Message-Authenticator) to
+// `octets`: none for 38; else attributes of at most 255 octets, none shorter than 3.
+std::vector<std::string> padding_for(std::size_t octets) {
+    std::vector<std::string> out;
+    std::size_t left = octets - 38;
+    while (left > 0) {
+        std::size_t take = std::min<std::size_t>(left, 255);
+        if (left - take != 0 && left - take < 3)
+            take = left - 3;
+        out.emplace_back(take - 2, 'x');
+        left -= take;
+    }
+    return out;
+}
+
+void serve(int fd, const std::string& secret_text, const std::vector<std::string>& padding) {
     auto secret = radius::SharedSecret::create(secret_text);
     if (!secret)
         die("cannot create the shared secret");
@@ -71,6 +94,8 @@ void serve(int fd, const std::string& secret_text) {
                 continue;
             b.reset(radius::Code::AccessAccept, req->identifier());
             b.add_message_authenticator();
+            for (const std::string& text : padding)
+                b.add(radius::Attr::ReplyMessage, std::string_view(text));
             if (!radius::sign_response(b, *req, *secret))
                 continue;
             const auto out = b.bytes();
@@ -89,12 +114,19 @@ int main(int argc, char** argv) {
     std::string listen;
     std::string secret = "testing123";
     int threads = 1;
+    std::size_t answer_octets = 38;
     CLI::App app{"radius_floor: the least a RADIUS server does per Access-Request (loopback only)"};
     app.add_option("--listen", listen, "127.0.0.1:PORT (a 127.0.0.0/8 address)")->required();
     app.add_option("--threads", threads, "threads, each with its own SO_REUSEPORT socket")
         ->check(CLI::Range(1, 64));
     app.add_option("--secret", secret, "the shared secret");
+    app.add_option("--answer-octets", answer_octets,
+                   "pad each Access-Accept to this many octets (38, or 41..4096)")
+        ->check(CLI::Range(38, 4096));
     CLI11_PARSE(app, argc, argv);
+    if (answer_octets == 39 || answer_octets == 40)
+        die("--answer-octets: 38 (no padding) or 41..4096 (an attribute is at least 3 octets)");
+    const std::vector<std::string> padding = padding_for(answer_octets);
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos)
         die("--listen: expected 127.0.0.1:PORT");
@@ -113,7 +145,7 @@ int main(int argc, char** argv) {
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
             die("bind " + listen + ": " + std::strerror(errno));
-        pool.emplace_back(serve, fd, secret);
+        pool.emplace_back(serve, fd, secret, std::cref(padding));
     }
     for (auto& t : pool)
         t.join();
