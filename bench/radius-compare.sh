@@ -16,7 +16,9 @@
 # rejects an SoH it cannot decode). Then, R rounds, for each window: radius_load against one
 # server and then the other (the order alternates between rounds, since the machine's speed
 # drifts), S seconds each. Prints every run, then the median and the range of each figure and the
-# napserver / FreeRADIUS ratio of the medians. The same rounds also measure radius_floor
+# napserver / FreeRADIUS ratio of the medians, and the budget a 2x ratio would leave napserver:
+# the machine's CPU time per request at twice FreeRADIUS's rate, less what the load generator (on
+# the same cores) spent per request driving napserver. The same rounds also measure radius_floor
 # (bench/radius_floor.cc: receive, verify the Message-Authenticator, answer a signed Access-Accept,
 # nothing else), the ceiling this machine and this load generator allow any RADIUS server; both
 # servers' rates are also given as a share of it. Everything it started is stopped (by pid) and the
@@ -194,7 +196,7 @@ run() {  # run NAME PORT PID WINDOW ROUND
         echo "{\"label\":\"napserver-audited\",\"window\":$4,\"rps\":$rps}" >> "$tmp/results.jsonl"
         extra="; audit queue at the end $left records, written in $took s: $rps req/s with them"
     fi
-    echo "round $5 window $4 $1: $(echo "$out" | sed -E 's/.*"rps":([0-9.]+).*"p50":([0-9.]+),"p99":([0-9.]+),"p999":([0-9.]+),"max":([0-9.]+).*/\1 req\/s, p50 \2 us, p99 \3 us, p99.9 \4 us, max \5 us/'), $(echo "$out" | sed -E 's/.*"accept":([0-9]+),"reject":([0-9]+).*"timeouts":([0-9]+),"late":([0-9]+),"bad":([0-9]+).*/accept \1 reject \2 timeouts \3 late \4 bad \5/'), server CPU $(echo "$out" | sed -E 's/.*"server_cpu_us_per_request":([0-9.]+).*/\1/') us/req$extra"
+    echo "round $5 window $4 $1: $(echo "$out" | sed -E 's/.*"rps":([0-9.]+).*"p50":([0-9.]+),"p99":([0-9.]+),"p999":([0-9.]+),"max":([0-9.]+).*/\1 req\/s, p50 \2 us, p99 \3 us, p99.9 \4 us, max \5 us/'), $(echo "$out" | sed -E 's/.*"accept":([0-9]+),"reject":([0-9]+).*"timeouts":([0-9]+),"late":([0-9]+),"bad":([0-9]+).*/accept \1 reject \2 timeouts \3 late \4 bad \5/'), server CPU $(echo "$out" | sed -E 's/.*"server_cpu_us_per_request":([0-9.]+).*/\1/') us/req, radius_load CPU $(echo "$out" | sed -E 's/.*"cpu_us_per_request":([0-9.]+).*/\1/') us/req$extra"
 }
 
 for r in $(seq 1 "$rounds"); do
@@ -227,9 +229,13 @@ echo "medians of $rounds rounds of $seconds s (range in parentheses):"
 for w in $windows; do
     echo "  window $w napserver counting its audit catch-up: $(stats napserver-audited "$w" rps) req/s"
     for name in napserver freeradius floor; do
-        echo "  window $w $name: $(stats $name "$w" rps) req/s; p50 $(stats $name "$w" p50) us; p99 $(stats $name "$w" p99) us; p99.9 $(stats $name "$w" p999) us; server CPU $(stats $name "$w" server_cpu_us_per_request) us/req; timeouts $(total $name "$w" timeouts), bad $(total $name "$w" bad), rejects $(total $name "$w" reject)"
+        echo "  window $w $name: $(stats $name "$w" rps) req/s; p50 $(stats $name "$w" p50) us; p99 $(stats $name "$w" p99) us; p99.9 $(stats $name "$w" p999) us; server CPU $(stats $name "$w" server_cpu_us_per_request) us/req; radius_load CPU $(stats $name "$w" cpu_us_per_request) us/req; timeouts $(total $name "$w" timeouts), bad $(total $name "$w" bad), rejects $(total $name "$w" reject)"
     done
     echo "  window $w ratio napserver/FreeRADIUS (median req/s): $(awk -v a="$(median napserver "$w" rps)" -v b="$(median freeradius "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'); counting napserver's audit catch-up: $(awk -v a="$(median napserver-audited "$w" rps)" -v b="$(median freeradius "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+    # What 2x FreeRADIUS's rate would leave napserver: the machine's CPU time per request at that
+    # rate (every core busy, which no run quite reaches), less what the load generator took per
+    # request while driving napserver. A ceiling: the idle moments of a real run come off it.
+    echo "  window $w budget for 2x FreeRADIUS: $(awk -v f="$(median freeradius "$w" rps)" -v c="$(nproc)" -v l="$(median napserver "$w" cpu_us_per_request)" -v n="$(median napserver "$w" server_cpu_us_per_request)" 'BEGIN { if (f > 0) { t = c * 1e6 / (2 * f); printf "%.0f req/s leave %.1f us of CPU per request on %d cores; radius_load takes %.1f, so napserver would have at most %.1f us (it used %.1f during its runs)", 2 * f, t, c, l, t - l, n } else print "n/a" }')"
     echo "  window $w share of the floor (median req/s): napserver $(awk -v a="$(median napserver "$w" rps)" -v b="$(median floor "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'), FreeRADIUS $(awk -v a="$(median freeradius "$w" rps)" -v b="$(median floor "$w" rps)" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 done
 if command -v sqlite3 >/dev/null; then
