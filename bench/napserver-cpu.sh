@@ -23,20 +23,21 @@ requests=300000
 window=64
 pairs=4
 bins=()
+usage() {
+    echo "usage: $0 [--build DIR] [--requests N] [--window W] [--pairs K] BIN [BIN_B]" >&2
+    exit 2
+}
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) build=$(cd "$2" && pwd); shift 2 ;;
         --requests) requests=$2; shift 2 ;;
         --window) window=$2; shift 2 ;;
         --pairs) pairs=$2; shift 2 ;;
-        -*) echo "usage: $0 [--build DIR] [--requests N] [--window W] [--pairs K] BIN [BIN_B]" >&2; exit 2 ;;
+        -*) usage ;;
         *) bins+=("$1"); shift ;;
     esac
 done
-[ ${#bins[@]} -ge 1 ] && [ ${#bins[@]} -le 2 ] || {
-    echo "usage: $0 [--build DIR] [--requests N] [--window W] [--pairs K] BIN [BIN_B]" >&2
-    exit 2
-}
+[ ${#bins[@]} -ge 1 ] && [ ${#bins[@]} -le 2 ] || usage
 load="$build/bench/radius_load"
 for f in "${bins[@]}" "$load"; do
     [ -x "$f" ] || { echo "napserver-cpu: $f not found (cmake --build --preset release --target napserver radius_load)" >&2; exit 2; }

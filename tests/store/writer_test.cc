@@ -132,7 +132,6 @@ std::unique_ptr<AuditStore> fake(const std::shared_ptr<Script>& s) {
     return std::make_unique<FakeStore>(s);
 }
 
-// Submits sample_record(i) for i in [from, to).
 // Writer options with batches of `size` records, committed at the latest `flush_interval`
 // after their first record.
 WriterOptions batches(std::size_t size, std::chrono::milliseconds flush_interval) {
@@ -142,6 +141,7 @@ WriterOptions batches(std::size_t size, std::chrono::milliseconds flush_interval
     return o;
 }
 
+// Submits sample_record(i) for i in [from, to).
 void submit_range(AuditWriter& w, int from, int to) {
     for (int i = from; i < to; ++i)
         w.submit(sample_record(i));
